@@ -1,0 +1,1 @@
+"""The AIOps RCA Assistant product package: domain, stage handlers and adapters."""

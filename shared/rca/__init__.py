@@ -1,0 +1,1 @@
+"""Root-cause analysis: the failure catalog, fingerprints, the Gemini refiner and the evaluation."""

@@ -1,0 +1,158 @@
+"""The Ticket: one per distinct failure, its lifecycle, and the JSON views the API and SignalR show."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.rca.model import RcaResult
+
+__all__ = [
+    "Ticket", "TicketStatus", "Stage", "AuditEntry", "SlackRef", "ResolvedNotice",
+    "ticket_id_for", "SUMMARY_FIELDS", "iso",
+]
+
+
+class TicketStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    PIPELINE_ERROR = "pipeline_error"  # a stage dead-lettered: visible, not silently lost
+
+
+class Stage(StrEnum):
+    """How far the processing pipeline got; the redrive timer restarts tickets stuck before a stage."""
+
+    INGESTED = "ingested"  # waiting for enrich
+    ENRICHED = "enriched"  # waiting for analyze
+    ANALYZED = "analyzed"  # waiting for notify
+    NOTIFIED = "notified"  # done
+
+
+class AuditEntry(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class SlackRef(BaseModel):
+    channel: str
+    ts: str
+    last_repeat_at: datetime | None = None
+    repeats_reported: int = 0  # occurrences already announced in the thread
+
+
+class ResolvedNotice(BaseModel):
+    at: datetime
+    source: str  # azure_monitor / databricks
+    detail: str | None = None
+
+
+def ticket_id_for(dedup_key: str) -> str:
+    """Deterministic id: the same failure maps to the same ticket on every instance."""
+    return "T" + hashlib.sha256(dedup_key.encode()).hexdigest()[:15].upper()
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z" if value else None
+
+
+SUMMARY_FIELDS = (
+    "id", "status", "priority", "severity", "source", "title", "resource", "pipeline", "job",
+    "run_id", "dedup_key", "occurrences", "first_seen_at", "last_seen_at", "created_at",
+    "acknowledged_at", "resolved_at", "sla_due_at", "sla_status", "category", "error_type",
+    "team", "cost_center", "jira_key", "stage",
+)
+
+
+class Ticket(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    dedup_key: str
+    status: TicketStatus = TicketStatus.OPEN
+    stage: Stage = Stage.INGESTED
+    stage_at: datetime | None = None
+    priority: str = "P3"
+    severity: str = "Medium"
+    azure_severity: str | None = None
+    source: str
+    title: str
+    resource: str | None = None
+    resource_id: str | None = None
+    subscription_id: str | None = None
+    resource_group: str | None = None
+    workspace_id: str | None = None
+    pipeline: str | None = None
+    job: str | None = None
+    job_id: str | None = None
+    run_id: str | None = None
+    activity: str | None = None
+    cluster_id: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    failure_type: str | None = None
+    links: dict[str, str] = Field(default_factory=dict)
+    alert_ids: list[str] = Field(default_factory=list)
+    alert_rules: list[str] = Field(default_factory=list)
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    occurrences: int = 1
+    first_seen_at: datetime
+    last_seen_at: datetime
+    created_at: datetime
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    reopened_at: datetime | None = None
+    sla_due_at: datetime | None = None
+    sla_status: str = "pending"  # pending | met | breached
+    sla_breached_at: datetime | None = None
+    sla_warned_at: datetime | None = None
+    resolved_notices: list[ResolvedNotice] = Field(default_factory=list)
+
+    rca: RcaResult | None = None
+    enrichment: dict[str, Any] = Field(default_factory=dict)
+    similar: list[dict[str, Any]] = Field(default_factory=list)
+    jira_key: str | None = None
+    jira_url: str | None = None
+    slack: SlackRef | None = None
+    team: str = "unassigned"
+    cost_center: str = "unassigned"
+    integration_errors: list[dict[str, Any]] = Field(default_factory=list)
+    pipeline_error: dict[str, Any] | None = None
+    audit: list[AuditEntry] = Field(default_factory=list)  # filled from the audit log on read
+
+    @property
+    def subject(self) -> str:
+        return self.pipeline or self.job or self.resource or self.source
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (TicketStatus.OPEN, TicketStatus.PIPELINE_ERROR)
+
+    def summary(self) -> dict[str, Any]:
+        """The list-item / SignalR subset of the detail JSON."""
+        full = self.to_json(include_audit=False)
+        return {k: full.get(k) for k in SUMMARY_FIELDS}
+
+    def to_json(self, include_audit: bool = True) -> dict[str, Any]:
+        data = self.model_dump(mode="json", exclude={"audit"})
+        for key, value in list(data.items()):
+            if isinstance(getattr(self, key, None), datetime):
+                data[key] = iso(getattr(self, key))
+        data["category"] = self.rca.category.value if self.rca else None
+        data["error_type"] = self.rca.error_type if self.rca else None
+        data["slack"] = {"channel": self.slack.channel, "ts": self.slack.ts} if self.slack else None
+        if include_audit:
+            data["audit"] = [
+                {"at": iso(e.at), "actor": e.actor, "action": e.action, "details": e.details}
+                for e in self.audit
+            ]
+        return data
