@@ -1,0 +1,1 @@
+"""Adapters: the outside world (Azure Storage, Service Bus, SaaS APIs) behind small ports."""
