@@ -1,0 +1,134 @@
+"""Ports: the small interfaces stage handlers depend on; adapters implement them, tests fake them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Protocol
+
+from shared.rca.model import RcaResult
+from shared.tickets import AuditEntry, Ticket
+
+__all__ = [
+    "TicketStore", "AuditLog", "Publisher", "Archive", "RcaCache", "Clock", "SeenEvents",
+    "TicketQuery", "TicketPage", "OutboundMessage", "TicketChange", "Outcome", "ConcurrencyError",
+    "Mutation",
+]
+
+
+class ConcurrencyError(Exception):
+    """An etag-checked write lost a race; re-read and try again."""
+
+
+# A mutation edits a ticket in place and returns False to say "no change, don't write".
+Mutation = Callable[[Ticket], bool | None]
+
+
+@dataclass
+class TicketQuery:
+    status: str | None = None
+    severity: str | None = None
+    priority: str | None = None
+    source: str | None = None
+    category: str | None = None
+    team: str | None = None
+    q: str | None = None
+    limit: int = 50
+    cursor: str | None = None
+
+
+@dataclass
+class TicketPage:
+    items: list[Ticket]
+    next_cursor: str | None
+
+
+class TicketStore(Protocol):
+    def create(self, ticket: Ticket) -> bool:
+        """Atomic insert-if-absent. True if this call created it, False if it already existed."""
+
+    def get(self, ticket_id: str) -> Ticket | None: ...
+
+    def mutate(self, ticket_id: str, change: Mutation) -> Ticket | None:
+        """Read, apply `change`, write back with an etag check; retried on conflicts.
+        Returns the ticket as stored afterwards (None if it does not exist)."""
+
+    def list(self, query: TicketQuery) -> TicketPage:
+        """Newest first (by created_at), filtered, cursor-paged."""
+
+    def open_unacknowledged(self) -> list[Ticket]:
+        """Tickets that are open and not acknowledged (SLA timer), without scanning all tickets."""
+
+    def in_flight(self) -> list[Ticket]:
+        """Tickets whose processing has not reached the notified stage (redrive timer)."""
+
+    def find_by_jira_key(self, jira_key: str) -> Ticket | None: ...
+
+    def tickets_for_job(self, workspace_id: str | None, job_id: str) -> list[Ticket]:
+        """Tickets of one Databricks job (a later success of the job resolves them)."""
+
+    def all_tickets(self, since: datetime | None = None) -> list[Ticket]:
+        """Every ticket created since `since` (summary and export)."""
+
+
+class AuditLog(Protocol):
+    def append(self, ticket_id: str, entry: AuditEntry) -> None: ...
+
+    def read(self, ticket_id: str) -> list[AuditEntry]: ...
+
+
+class Publisher(Protocol):
+    def send(self, queue: str, body: dict[str, Any], message_id: str) -> None:
+        """Send one message; `message_id` makes redelivered sends collapse (duplicate detection)."""
+
+
+class Archive(Protocol):
+    def put(self, name: str, body: bytes, metadata: dict[str, str]) -> None: ...
+
+    def get(self, name: str) -> bytes: ...
+
+    def list(self, prefix: str) -> list[str]: ...
+
+
+class RcaCache(Protocol):
+    def get(self, fingerprint: str) -> RcaResult | None: ...
+
+    def put(self, fingerprint: str, result: RcaResult) -> None: ...
+
+
+class SeenEvents(Protocol):
+    def first_time(self, namespace: str, event_id: str) -> bool:
+        """Atomically record an event id; True only the first time (webhook redelivery guard)."""
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+@dataclass
+class OutboundMessage:
+    queue: str
+    body: dict[str, Any]
+    message_id: str
+
+
+@dataclass
+class TicketChange:
+    change: str  # created, occurrence, enriched, analyzed, ticketed, acknowledged, ...
+    ticket: Ticket
+
+    def signalr_message(self) -> dict[str, Any]:
+        return {"target": "ticketChanged", "arguments": [{**self.ticket.summary(), "change": self.change}]}
+
+
+@dataclass
+class Outcome:
+    """What a handler wants done after it returns: messages to send and changes to push."""
+
+    messages: list[OutboundMessage] = field(default_factory=list)
+    changes: list[TicketChange] = field(default_factory=list)
+
+    def extend(self, other: "Outcome") -> "Outcome":
+        self.messages.extend(other.messages)
+        self.changes.extend(other.changes)
+        return self
