@@ -5,12 +5,15 @@ from __future__ import annotations
 import copy
 import threading
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.ports import Mutation, TicketPage, TicketQuery
 from shared.rca.model import RcaResult
 from shared.ticket_query import matches
 from shared.tickets import AuditEntry, Stage, Ticket
+
+if TYPE_CHECKING:
+    from shared.services import Services
 
 
 class FakeTicketStore:
@@ -148,3 +151,18 @@ class FixedClock:
     def advance(self, seconds: float) -> datetime:
         self.current += timedelta(seconds=seconds)
         return self.current
+
+
+def fake_services(**overrides: Any) -> "Services":
+    """A Services bundle of in-memory fakes; pass keyword arguments to swap any of them."""
+    from shared.config import load_settings
+    from shared.services import Services
+
+    parts: dict[str, Any] = dict(
+        settings=overrides.pop("settings", None) or load_settings(),
+        store=FakeTicketStore(), audit=FakeAuditLog(), publisher=FakePublisher(),
+        archive=FakeArchive(), rca_cache=FakeRcaCache(), seen_events=FakeSeenEvents(),
+        clock=FixedClock(),
+    )
+    parts.update(overrides)
+    return Services(**parts)

@@ -1,0 +1,1 @@
+"""Stage handlers: plain functions of a message and the services, returning an Outcome."""
