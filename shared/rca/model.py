@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -68,6 +69,7 @@ class RcaResult(BaseModel):
     tokens: dict[str, int] = Field(default_factory=dict)  # prompt / output / total
     fingerprint: str | None = None
     note: str | None = None  # e.g. why the LLM result was not used
+    cached_at: datetime | None = None  # when this analysis was stored in the RCA cache (TTL check)
 
 
 def severity_to_priority(severity: Severity | str) -> str:
