@@ -1,0 +1,71 @@
+"""One notify delivery's bookkeeping: audit each integration call, park permanent errors on the
+ticket, and hold back a retryable error until the other integration has had its turn."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, TypeVar
+
+from shared.errors import IntegrationError, PermanentError, RetryableError
+from shared.services import Services
+from shared.tickets import iso
+
+__all__ = ["Attempt", "ACTOR"]
+
+ACTOR = "notify"
+T = TypeVar("T")
+
+
+class Attempt:
+    def __init__(self, svc: Services, ticket_id: str) -> None:
+        self.svc = svc
+        self.ticket_id = ticket_id
+        self.retry: RetryableError | None = None
+
+    def redact(self, text: str) -> str:
+        """Belt and braces: no secret reaches the audit trail or the ticket, whatever a peer echoes."""
+        settings = self.svc.settings
+        for secret in (settings.jira_api_token, settings.slack_bot_token, settings.jira_webhook_secret,
+                       settings.slack_signing_secret):
+            if secret and len(secret) >= 4:
+                text = text.replace(secret, "***")
+        return text[:500]
+
+    def call(self, system: str, operation: str, fn: Callable[[], T], *, best_effort: bool = False) -> tuple[bool, T | None]:
+        """Run one call. (True, result) on success; on failure the error is audited, a permanent one
+        is stored on the ticket, and a retryable one is kept for `finish` unless `best_effort`."""
+        try:
+            return True, fn()
+        except IntegrationError as exc:
+            retryable = isinstance(exc, RetryableError)
+            message = self.redact(exc.detail)
+            self.svc.record(self.ticket_id, ACTOR, f"{system}_failed", operation=operation,
+                            status=exc.status, message=message, retryable=retryable)
+            if isinstance(exc, RetryableError):
+                if not best_effort and self.retry is None:
+                    self.retry = exc
+            elif isinstance(exc, PermanentError):
+                self._park(system, operation, exc.status, message)
+            return False, None
+
+    def _park(self, system: str, operation: str, status: int | None, message: str) -> None:
+        entry = {"system": system, "operation": operation, "status": status, "message": message,
+                 "at": iso(self.svc.clock.now())}
+
+        def add(ticket: Any) -> None:
+            ticket.integration_errors.append(entry)
+
+        self.svc.store.mutate(self.ticket_id, add)
+
+    def done_before(self, action: str, **match: Any) -> bool:
+        """Whether the audit trail already shows `action` (with these details): the redelivery guard for
+        side effects the ticket row has no field for (comments, escalations)."""
+        return any(e.action == action and all(e.details.get(k) == v for k, v in match.items())
+                   for e in self.svc.audit.read(self.ticket_id))
+
+    def record(self, action: str, **details: Any) -> None:
+        self.svc.record(self.ticket_id, ACTOR, action, **details)
+
+    def finish(self) -> None:
+        """Raise the held retryable error, so Service Bus redelivers once both integrations ran."""
+        if self.retry is not None:
+            raise self.retry
