@@ -1,0 +1,110 @@
+"""Analyze stage: root-cause one ticket, recall earlier tickets of the same failure, hand on to notify."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from shared.ports import OutboundMessage, Outcome, TicketChange
+from shared.rca.analyzer import build_analyzer
+from shared.rca.evidence_builder import evidence_from_ticket
+from shared.rca.guard import PRIORITY_RANK, apply_floor
+from shared.rca.model import RcaResult
+from shared.services import Services
+from shared.tickets import Stage, Ticket, iso
+
+__all__ = ["handle_analyze", "similar_tickets", "RECALL_WINDOW_DAYS", "MAX_SIMILAR"]
+
+RECALL_WINDOW_DAYS = 90
+MAX_SIMILAR = 5
+_DONE = (Stage.ANALYZED, Stage.NOTIFIED)
+
+
+def _notify(svc: Services, ticket_id: str) -> OutboundMessage:
+    return OutboundMessage(svc.settings.notify_queue,
+                           {"ticket_id": ticket_id, "stage": "notify", "kind": "ticket"}, f"{ticket_id}:notify")
+
+
+def similar_tickets(svc: Services, ticket: Ticket, fingerprint: str | None) -> list[Ticket]:
+    """Earlier tickets with the same fingerprint, newest first.
+    Cost: one scan of the recall window per analysis; an index by fingerprint would make it a lookup."""
+    if not fingerprint:
+        return []
+    since = ticket.created_at - timedelta(days=RECALL_WINDOW_DAYS)
+    found = [t for t in svc.store.all_tickets(since=since)
+             if t.id != ticket.id and t.created_at <= ticket.created_at
+             and t.rca is not None and t.rca.fingerprint == fingerprint]
+    return sorted(found, key=lambda t: (t.created_at, t.id), reverse=True)
+
+
+def _recall(svc: Services, earlier: list[Ticket]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    base = svc.settings.dashboard_url.rstrip("/")
+    items = [{"id": t.id, "created_at": iso(t.created_at), "status": t.status.value,
+              "resolved_at": iso(t.resolved_at), "resolved_by": t.resolved_by, "jira_key": t.jira_key,
+              "jira_url": t.jira_url, "url": f"{base}/#/tickets/{t.id}"}  # the dashboard's detail route
+             for t in earlier[:MAX_SIMILAR]]
+    if not earlier:
+        return items, None
+    last = earlier[0]
+    resolver = next((t for t in earlier if t.resolved_by), None)
+    text = f"Seen {len(earlier)} time{'s' if len(earlier) != 1 else ''} before, last on {last.created_at:%Y-%m-%d}"
+    if resolver:
+        text += f", resolved by {resolver.resolved_by} ({resolver.id})"
+    return items, {"seen_before": len(earlier), "last_ticket": last.id, "last_at": iso(last.created_at),
+                   "resolved_by": resolver.resolved_by if resolver else None,
+                   "resolved_ticket": resolver.id if resolver else None, "text": text}
+
+
+def _apply(svc: Services, ticket: Ticket, rca: RcaResult, items: list[dict[str, Any]],
+           recall: dict[str, Any] | None) -> bool:
+    if ticket.stage in _DONE:
+        return False  # a concurrent delivery got here first; its write stands
+    before = ticket.priority
+    ticket.rca = rca
+    ticket.severity = rca.severity.value
+    ticket.priority = rca.priority
+    ticket.similar = items
+    if recall:
+        ticket.enrichment["recall"] = recall
+    else:
+        ticket.enrichment.pop("recall", None)
+    if PRIORITY_RANK.get(rca.priority, 3) < PRIORITY_RANK.get(before, 3) and ticket.sla_status == "pending":
+        # More urgent now: the response deadline may only move earlier, never later.
+        due = ticket.created_at + timedelta(seconds=svc.settings.sla_seconds(rca.priority))
+        if ticket.sla_due_at is None or due < ticket.sla_due_at:
+            ticket.sla_due_at = due
+    ticket.stage = Stage.ANALYZED
+    ticket.stage_at = svc.clock.now()
+    return True
+
+
+def handle_analyze(body: dict[str, Any], svc: Services) -> Outcome:
+    """`{"ticket_id", "stage": "analyze"}` -> the ticket carries its RCA; one notify message."""
+    ticket_id = str(body.get("ticket_id") or "")
+    ticket = svc.store.get(ticket_id) if ticket_id else None
+    if ticket is None:
+        return Outcome()
+    if ticket.stage in _DONE:
+        return Outcome(messages=[_notify(svc, ticket_id)])  # redelivery: only hand on again
+    evidence = evidence_from_ticket(ticket)
+    analyzer = svc.analyzer or build_analyzer(svc.settings, svc.rca_cache, use_llm=False,
+                                              clock=svc.clock.now)
+    # The floor is applied here too, so an injected analyzer cannot undercut the alert's severity.
+    rca = apply_floor(analyzer(evidence), evidence.azure_severity)
+    items, recall = _recall(svc, similar_tickets(svc, ticket, rca.fingerprint))
+    applied = False
+
+    def change(current: Ticket) -> bool:
+        nonlocal applied  # the store may retry the mutation on an etag conflict; the last try counts
+        applied = _apply(svc, current, rca, items, recall)
+        return applied
+
+    stored = svc.store.mutate(ticket_id, change)
+    if stored is None:
+        return Outcome()
+    if not applied:
+        return Outcome(messages=[_notify(svc, ticket_id)])
+    svc.record(ticket_id, "analyze", "analyzed", category=rca.category.value, source=rca.source.value,
+               model=rca.model, tokens=rca.tokens, severity=rca.severity.value, priority=rca.priority,
+               note=rca.note)
+    return Outcome(messages=[_notify(svc, ticket_id)], changes=[TicketChange("analyzed", stored)])
