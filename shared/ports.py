@@ -44,13 +44,21 @@ class TicketPage:
 
 
 class TicketStore(Protocol):
+    def claim(self, dedup_key: str, candidate_id: str) -> tuple[str, bool]:
+        """Atomically bind a dedup key to a ticket id. Returns (the bound id, True if this call bound it).
+        Exactly one caller wins however many race, on however many instances."""
+
+    def find(self, dedup_key: str) -> str | None:
+        """The ticket id bound to a dedup key, if any (never binds)."""
+
     def create(self, ticket: Ticket) -> bool:
         """Atomic insert-if-absent. True if this call created it, False if it already existed."""
 
     def get(self, ticket_id: str) -> Ticket | None: ...
 
     def mutate(self, ticket_id: str, change: Mutation) -> Ticket | None:
-        """Read, apply `change`, write back with an etag check; retried on conflicts.
+        """Read, apply `change`, write back with an etag check; retried on conflicts, so `change`
+        may run more than once and must only edit the ticket it is given.
         Returns the ticket as stored afterwards (None if it does not exist)."""
 
     def list(self, query: TicketQuery) -> TicketPage:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Any
 
@@ -13,7 +13,7 @@ from shared.rca.model import RcaResult
 
 __all__ = [
     "Ticket", "TicketStatus", "Stage", "AuditEntry", "SlackRef", "ResolvedNotice",
-    "ticket_id_for", "SUMMARY_FIELDS", "iso",
+    "new_ticket_id", "ticket_created_second", "SUMMARY_FIELDS", "iso",
 ]
 
 
@@ -53,9 +53,19 @@ class ResolvedNotice(BaseModel):
     detail: str | None = None
 
 
-def ticket_id_for(dedup_key: str) -> str:
-    """Deterministic id: the same failure maps to the same ticket on every instance."""
-    return "T" + hashlib.sha256(dedup_key.encode()).hexdigest()[:15].upper()
+def new_ticket_id(dedup_key: str, created_at: datetime, digits: int = 4) -> str:
+    """Readable and time-ordered (T20261204-031522-3F9A); the hash part keeps same-second ids apart.
+    Storage derives the row keys from it, so a lookup by id needs no index."""
+    digest = hashlib.sha256(dedup_key.encode()).hexdigest()[:digits].upper()
+    return f"T{created_at:%Y%m%d-%H%M%S}-{digest}"
+
+
+def ticket_created_second(ticket_id: str) -> datetime | None:
+    """The creation second encoded in a ticket id, or None if the id is not one of ours."""
+    try:
+        return datetime.strptime(ticket_id[1:16], "%Y%m%d-%H%M%S").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
 
 
 def iso(value: datetime | None) -> str | None:

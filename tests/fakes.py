@@ -19,7 +19,18 @@ if TYPE_CHECKING:
 class FakeTicketStore:
     def __init__(self) -> None:
         self.tickets: dict[str, Ticket] = {}
+        self.claims: dict[str, str] = {}
         self._lock = threading.RLock()
+
+    def claim(self, dedup_key: str, candidate_id: str) -> tuple[str, bool]:
+        with self._lock:
+            if dedup_key in self.claims:
+                return self.claims[dedup_key], False
+            self.claims[dedup_key] = candidate_id
+            return candidate_id, True
+
+    def find(self, dedup_key: str) -> str | None:
+        return self.claims.get(dedup_key)
 
     def create(self, ticket: Ticket) -> bool:
         with self._lock:

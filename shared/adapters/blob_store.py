@@ -1,0 +1,79 @@
+"""Blob adapters: the raw-alert archive (block blobs with metadata) and the audit trail (append blobs)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from shared.adapters.names import AUDIT, RAW_ALERTS
+from shared.tickets import AuditEntry, iso
+
+__all__ = ["BlobArchive", "BlobAuditLog"]
+
+log = logging.getLogger(__name__)
+
+
+def _ascii(value: str) -> str:
+    """Blob metadata values must be ASCII and header-safe."""
+    return value.encode("ascii", "replace").decode().replace("\n", " ").replace("\r", " ")[:2000]
+
+
+class BlobArchive:
+    def __init__(self, service: Any, container: str = RAW_ALERTS) -> None:
+        self._container = service.get_container_client(container)
+
+    def put(self, name: str, body: bytes, metadata: dict[str, str]) -> None:
+        self._container.upload_blob(
+            name, body, overwrite=True, metadata={k: _ascii(v) for k, v in metadata.items()},
+        )
+
+    def get(self, name: str) -> bytes:
+        return bytes(self._container.download_blob(name).readall())
+
+    def get_metadata(self, name: str) -> dict[str, str]:
+        return dict(self._container.get_blob_client(name).get_blob_properties().metadata)
+
+    def list(self, prefix: str) -> list[str]:
+        return sorted(b.name for b in self._container.list_blobs(name_starts_with=prefix))
+
+
+class BlobAuditLog:
+    """One append blob of JSON lines per ticket: appends are atomic, and nothing rewrites history."""
+
+    def __init__(self, service: Any, container: str = AUDIT) -> None:
+        self._container = service.get_container_client(container)
+
+    def append(self, ticket_id: str, entry: AuditEntry) -> None:
+        from azure.core import MatchConditions
+        from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
+
+        line = json.dumps({"at": iso(entry.at), "actor": entry.actor, "action": entry.action,
+                           "details": entry.details}, default=str) + "\n"
+        blob = self._container.get_blob_client(f"{ticket_id}.jsonl")
+        try:
+            blob.append_block(line.encode())
+            return
+        except ResourceNotFoundError:
+            pass
+        try:  # first entry: create only if still absent, so a racing writer's entries survive
+            blob.create_append_blob(etag="*", match_condition=MatchConditions.IfMissing)
+        except (ResourceExistsError, ResourceModifiedError):
+            pass
+        blob.append_block(line.encode())
+
+    def read(self, ticket_id: str) -> list[AuditEntry]:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            raw = self._container.download_blob(f"{ticket_id}.jsonl").readall()
+        except ResourceNotFoundError:
+            return []
+        entries = []
+        for line in bytes(raw).decode().splitlines():
+            if line.strip():
+                try:
+                    entries.append(AuditEntry.model_validate(json.loads(line)))
+                except ValueError:
+                    log.warning("skipping unreadable audit line", extra={"ticket_id": ticket_id})
+        return entries

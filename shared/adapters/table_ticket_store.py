@@ -1,0 +1,257 @@
+"""TicketStore on Azure Table Storage: atomic dedup claims, etag-checked mutations, indexed queries."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict
+from datetime import datetime
+from typing import Any, Iterator
+
+from shared.adapters.names import DEDUP, TICKETS, WORK_INDEX
+from shared.adapters.ticket_rows import (
+    WORK_PARTITION, entity_to_ticket, index_rows, safe_key, ticket_keys, ticket_to_entity,
+)
+from shared.ports import ConcurrencyError, Mutation, TicketPage, TicketQuery
+from shared.ticket_query import matches
+from shared.tickets import Ticket
+
+__all__ = ["TableTicketStore"]
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 40
+QUERY_COLUMNS = ("status", "priority", "severity", "source", "category", "team")
+
+
+def _odata_any(column: str, value: str | None) -> str | None:
+    if not value:
+        return None
+    options = [v.strip() for v in value.split(",") if v.strip()]
+    quoted = [f"{column} eq '{v.replace(chr(39), chr(39) * 2)}'" for v in options]
+    return "(" + " or ".join(quoted) + ")" if quoted else None
+
+
+def _encode_cursor(month: str, row_key: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([month, row_key]).encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[str, str]:
+    try:
+        month, row_key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return str(month), str(row_key)
+    except (ValueError, TypeError) as exc:
+        raise ValueError("cursor is not one this API returned") from exc
+
+
+class TableTicketStore:
+    def __init__(self, service: Any) -> None:
+        self._tickets = service.get_table_client(TICKETS)
+        self._dedup = service.get_table_client(DEDUP)
+        self._work = service.get_table_client(WORK_INDEX)
+        # Last entity and etag this process wrote per ticket: a repeat alert can then update with
+        # one request instead of read + write. The etag check keeps it correct across instances.
+        self._recent: OrderedDict[str, tuple[Ticket, str]] = OrderedDict()
+        self._claims: OrderedDict[str, str] = OrderedDict()  # dedup pointers never change
+        self._lock = threading.Lock()
+
+    # -- creation --------------------------------------------------------------------------
+    def claim(self, dedup_key: str, candidate_id: str) -> tuple[str, bool]:
+        from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+
+        with self._lock:
+            if dedup_key in self._claims:
+                return self._claims[dedup_key], False
+        pk, rk = self._dedup_keys(dedup_key)
+        try:
+            self._dedup.create_entity({"PartitionKey": pk, "RowKey": rk, "ticket_id": candidate_id,
+                                       "dedup_key": dedup_key[:1000]})
+            bound, won = candidate_id, True
+        except ResourceExistsError:
+            try:
+                bound, won = self._dedup.get_entity(pk, rk)["ticket_id"], False
+            except ResourceNotFoundError:  # deleted in between: unheard of, but never loop forever
+                return self.claim(dedup_key, candidate_id)
+        self._remember_claim(dedup_key, bound)
+        return bound, won
+
+    def find(self, dedup_key: str) -> str | None:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        with self._lock:
+            if dedup_key in self._claims:
+                return self._claims[dedup_key]
+        try:
+            bound = str(self._dedup.get_entity(*self._dedup_keys(dedup_key))["ticket_id"])
+        except ResourceNotFoundError:
+            return None
+        self._remember_claim(dedup_key, bound)
+        return bound
+
+    def create(self, ticket: Ticket) -> bool:
+        from azure.core.exceptions import ResourceExistsError
+
+        entity = ticket_to_entity(ticket)
+        try:
+            meta = self._tickets.create_entity(entity)
+        except ResourceExistsError:
+            return False
+        self._remember(ticket, meta["etag"])
+        self._write_index({}, index_rows(ticket))
+        return True
+
+    # -- reads -----------------------------------------------------------------------------
+    def get(self, ticket_id: str) -> Ticket | None:
+        found = self._read(ticket_id)
+        return found[0] if found else None
+
+    def _read(self, ticket_id: str) -> tuple[Ticket, str] | None:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            pk, rk = ticket_keys(ticket_id)
+        except KeyError:
+            return None
+        try:
+            entity = self._tickets.get_entity(pk, rk)
+        except ResourceNotFoundError:
+            return None
+        return entity_to_ticket(entity), entity.metadata["etag"]
+
+    # -- writes ----------------------------------------------------------------------------
+    def mutate(self, ticket_id: str, change: Mutation) -> Ticket | None:
+        from azure.core import MatchConditions
+        from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
+        from azure.data.tables import UpdateMode
+
+        with self._lock:
+            cached = self._recent.get(ticket_id)
+        for attempt in range(MAX_ATTEMPTS):
+            current = cached if cached and attempt == 0 else self._read(ticket_id)
+            if current is None:
+                return None
+            ticket, etag = current[0].model_copy(deep=True), current[1]
+            before = index_rows(current[0])
+            if change(ticket) is False:
+                return ticket
+            try:
+                meta = self._tickets.update_entity(ticket_to_entity(ticket), mode=UpdateMode.REPLACE,
+                                                   etag=etag, match_condition=MatchConditions.IfNotModified)
+            except (ResourceModifiedError, ResourceNotFoundError):
+                time.sleep(min(0.002 * attempt, 0.05))
+                continue
+            self._remember(ticket, meta["etag"])
+            self._write_index(before, index_rows(ticket))
+            return ticket
+        raise ConcurrencyError(f"ticket {ticket_id}: too many concurrent writers")
+
+    def _write_index(self, before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> None:
+        ops: list[tuple[Any, ...]] = []
+        for rk, row in after.items():
+            if before.get(rk) != row:
+                ops.append(("upsert", row))
+        for rk in before.keys() - after.keys():
+            ops.append(("delete", {"PartitionKey": WORK_PARTITION, "RowKey": rk}))
+        if not ops:
+            return
+        try:
+            self._work.submit_transaction(ops)
+        except Exception:  # one stale delete fails the whole batch: apply them one by one
+            for op in ops:
+                self._apply_one(op)
+
+    def _apply_one(self, op: tuple[Any, ...]) -> None:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        kind, row = op[0], op[1]
+        try:
+            if kind == "upsert":
+                self._work.upsert_entity(row)
+            else:
+                self._work.delete_entity(row["PartitionKey"], row["RowKey"])
+        except ResourceNotFoundError:
+            pass
+
+    # -- queries ---------------------------------------------------------------------------
+    def list(self, query: TicketQuery) -> TicketPage:
+        months = self._months()
+        start_month, after_rk = _decode_cursor(query.cursor) if query.cursor else (None, "")
+        filters = [f for f in (_odata_any(c, getattr(query, c)) for c in QUERY_COLUMNS) if f]
+        items: list[Ticket] = []
+        last: tuple[str, str] | None = None
+        for month in months:
+            if start_month and month > start_month:
+                continue
+            lower = after_rk if month == start_month else ""
+            for rk, ticket in self._scan_month(month, lower, filters):
+                if query.q and not matches(ticket, TicketQuery(q=query.q)):
+                    continue
+                if len(items) == query.limit:
+                    return TicketPage(items, _encode_cursor(*last) if last else None)
+                items.append(ticket)
+                last = (month, rk)
+        return TicketPage(items, None)
+
+    def _scan_month(self, month: str, after_rk: str, filters: list[str]) -> Iterator[tuple[str, Ticket]]:
+        clauses = [f"PartitionKey eq 'm{month}'"] + ([f"RowKey gt '{after_rk}'"] if after_rk else []) + filters
+        for entity in self._tickets.query_entities(" and ".join(clauses), results_per_page=100):
+            yield entity["RowKey"], entity_to_ticket(entity)
+
+    def _months(self) -> list[str]:
+        rows = self._work_prefix("month|")
+        return sorted((r["RowKey"].split("|", 1)[1] for r in rows), reverse=True)
+
+    def _work_prefix(self, prefix: str) -> list[dict[str, Any]]:
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        flt = f"PartitionKey eq '{WORK_PARTITION}' and RowKey ge '{prefix}' and RowKey lt '{upper}'"
+        return list(self._work.query_entities(flt))
+
+    def _tickets_by_index(self, prefix: str) -> list[Ticket]:
+        ids = [row["ticket_id"] for row in self._work_prefix(prefix)]
+        return [t for t in (self.get(i) for i in ids) if t is not None]
+
+    def open_unacknowledged(self) -> list[Ticket]:
+        return [t for t in self._tickets_by_index("open|") if t.is_open and t.acknowledged_at is None]
+
+    def in_flight(self) -> list[Ticket]:
+        return [t for t in self._tickets_by_index("inflight|") if t.stage.value != "notified"]
+
+    def find_by_jira_key(self, jira_key: str) -> Ticket | None:
+        found = self._tickets_by_index(f"jira|{safe_key(jira_key)}")
+        return next((t for t in found if t.jira_key == jira_key), None)
+
+    def tickets_for_job(self, workspace_id: str | None, job_id: str) -> list[Ticket]:
+        prefix = f"job|{safe_key(workspace_id)}|{safe_key(job_id)}|" if workspace_id else "job|"
+        tickets = self._tickets_by_index(prefix)
+        return [t for t in tickets if t.job_id == job_id]
+
+    def all_tickets(self, since: datetime | None = None) -> list[Ticket]:
+        out: list[Ticket] = []
+        for month in self._months():
+            if since and month < f"{since:%Y%m}":
+                break
+            out += [t for _, t in self._scan_month(month, "", []) if since is None or t.created_at >= since]
+        return out
+
+    # -- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def _dedup_keys(dedup_key: str) -> tuple[str, str]:
+        import hashlib
+
+        digest = hashlib.sha256(dedup_key.encode()).hexdigest()
+        return digest[:2], digest
+
+    def _remember(self, ticket: Ticket, etag: str) -> None:
+        with self._lock:
+            self._recent[ticket.id] = (ticket.model_copy(deep=True), etag)
+            self._recent.move_to_end(ticket.id)
+            while len(self._recent) > 2000:
+                self._recent.popitem(last=False)
+
+    def _remember_claim(self, dedup_key: str, ticket_id: str) -> None:
+        with self._lock:
+            self._claims[dedup_key] = ticket_id
+            while len(self._claims) > 20000:
+                self._claims.popitem(last=False)

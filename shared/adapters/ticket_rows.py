@@ -1,0 +1,104 @@
+"""How a Ticket maps to Table rows: its own row, and the work-index rows that answer the timers.
+
+Partition design (the `tickets` table):
+- PartitionKey `m<yyyymm>` of the creation month; RowKey `<inverted creation second>-<ticket id>`.
+  Table Storage returns rows in key order, so a month partition reads newest first, and the list
+  endpoint walks months newest to oldest, stopping as soon as a page is full: the first page of the
+  dashboard touches one partition and a few dozen rows however many tickets exist. Both keys derive
+  from the ticket id (which embeds its creation second), so a lookup by id is a point read.
+- Flat columns (status, priority, severity, source, category, team, acked) carry what list filters
+  need, so OData filters run server-side; the full ticket is JSON in `doc0..docN` (a string property
+  holds at most 32K UTF-16 characters; an entity up to 1 MiB).
+
+The `ticketindex` table holds one partition, `work`, of small rows keyed by purpose:
+`open|<id>` (open and unacknowledged: the SLA timer), `inflight|<id>` (not yet notified: the redrive
+timer), `jira|<key>` (Jira webhook lookup), `job|<workspace>|<job>|<id>` (a later job success),
+`month|<yyyymm>` (the partitions that exist). One partition lets every index change of a ticket
+write go in one entity-group transaction; index rows change only on state changes, never on a
+repeat occurrence, so the hot path of a duplicate alert is a single etag-checked row update.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from shared.tickets import Stage, Ticket, ticket_created_second
+
+__all__ = ["ticket_keys", "ticket_to_entity", "entity_to_ticket", "index_rows", "month_key",
+           "WORK_PARTITION", "safe_key"]
+
+WORK_PARTITION = "work"
+CHUNK = 30_000
+MAX_INVERTED = 99_999_999_999
+_UNSAFE = re.compile(r"[/\\#?\x00-\x1f\x7f|]")
+
+
+def safe_key(value: str) -> str:
+    """Row keys may not contain / \\ # ? or control characters ('|' is our separator)."""
+    return _UNSAFE.sub("_", value)[:512]
+
+
+def month_key(ticket_id: str) -> str:
+    created = ticket_created_second(ticket_id)
+    if created is None:
+        raise KeyError(ticket_id)
+    return f"m{created:%Y%m}"
+
+
+def ticket_keys(ticket_id: str) -> tuple[str, str]:
+    created = ticket_created_second(ticket_id)
+    if created is None:
+        raise KeyError(ticket_id)
+    inverted = MAX_INVERTED - int(created.timestamp())
+    return f"m{created:%Y%m}", f"{inverted:011d}-{ticket_id}"
+
+
+def _search_text(ticket: Ticket) -> str:
+    from shared.ticket_query import search_text
+
+    return search_text(ticket)[:2000]
+
+
+def ticket_to_entity(ticket: Ticket) -> dict[str, Any]:
+    pk, rk = ticket_keys(ticket.id)
+    doc = ticket.model_dump_json(exclude={"audit"})
+    entity: dict[str, Any] = {
+        "PartitionKey": pk, "RowKey": rk, "id": ticket.id, "dedup_key": ticket.dedup_key[:1000],
+        "status": ticket.status.value, "priority": ticket.priority, "severity": ticket.severity,
+        "source": ticket.source, "team": ticket.team, "stage": ticket.stage.value,
+        "category": ticket.rca.category.value if ticket.rca else "",
+        "acked": ticket.acknowledged_at is not None, "occurrences": ticket.occurrences,
+        "search": _search_text(ticket), "chunks": 0,
+    }
+    parts = [doc[i:i + CHUNK] for i in range(0, len(doc), CHUNK)] or [""]
+    entity["chunks"] = len(parts)
+    for i, part in enumerate(parts):
+        entity[f"doc{i}"] = part
+    return entity
+
+
+def entity_to_ticket(entity: dict[str, Any]) -> Ticket:
+    doc = "".join(entity.get(f"doc{i}", "") for i in range(int(entity.get("chunks", 1))))
+    return Ticket.model_validate_json(doc)
+
+
+def index_rows(ticket: Ticket) -> dict[str, dict[str, Any]]:
+    """The work-index rows this ticket should have, by RowKey."""
+    rows: dict[str, dict[str, Any]] = {}
+
+    def add(rk: str, **cols: Any) -> None:
+        rows[rk] = {"PartitionKey": WORK_PARTITION, "RowKey": rk, "ticket_id": ticket.id, **cols}
+
+    if ticket.is_open and ticket.acknowledged_at is None:
+        add(f"open|{ticket.id}", sla_due_at=ticket.sla_due_at.isoformat() if ticket.sla_due_at else "",
+            sla_status=ticket.sla_status)
+    if ticket.stage != Stage.NOTIFIED:
+        add(f"inflight|{ticket.id}", stage=ticket.stage.value,
+            stage_at=ticket.stage_at.isoformat() if ticket.stage_at else "")
+    if ticket.jira_key:
+        add(f"jira|{safe_key(ticket.jira_key)}")
+    if ticket.job_id:
+        add(f"job|{safe_key(ticket.workspace_id or '-')}|{safe_key(ticket.job_id)}|{ticket.id}")
+    add(f"month|{month_key(ticket.id)[1:]}")
+    return rows

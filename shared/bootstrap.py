@@ -1,0 +1,69 @@
+"""Composition root: builds the real adapters once, lazily, at the first invocation (never at import)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from shared.config import Settings, get_settings
+from shared.services import Services
+
+__all__ = ["get_services", "build_services", "reset_services"]
+
+log = logging.getLogger(__name__)
+
+
+def _ensure_storage(table_service: Any, blob_service: Any) -> None:
+    """Create the tables and containers if missing (idempotent; infra creates them in Azure)."""
+    from azure.core.exceptions import ResourceExistsError
+
+    from shared.adapters.names import CONTAINERS, TABLES
+
+    for name in TABLES:
+        table_service.create_table_if_not_exists(name)
+    for name in CONTAINERS:
+        try:
+            blob_service.create_container(name)
+        except ResourceExistsError:
+            pass
+
+
+def _integrations(settings: Settings) -> dict[str, Any]:
+    """Optional SaaS adapters, each only when configured; import errors surface at first use."""
+    from shared import integrations
+
+    return integrations.build_all(settings)
+
+
+def build_services(settings: Settings, **overrides: Any) -> Services:
+    """Real adapters for everything not overridden by keyword (tests pass fakes the same way)."""
+    from shared.adapters.blob_store import BlobArchive, BlobAuditLog
+    from shared.adapters.servicebus_publisher import ServiceBusPublisher
+    from shared.adapters.storage_clients import blob_service, table_service
+    from shared.adapters.table_small import TableRcaCache, TableSeenEvents
+    from shared.adapters.table_ticket_store import TableTicketStore
+
+    parts: dict[str, Any] = dict(overrides)
+    needs_storage = {"store", "audit", "archive", "rca_cache", "seen_events"} - parts.keys()
+    if needs_storage:
+        tables, blobs = table_service(settings), blob_service(settings)
+        _ensure_storage(tables, blobs)
+        parts.setdefault("store", TableTicketStore(tables))
+        parts.setdefault("audit", BlobAuditLog(blobs))
+        parts.setdefault("archive", BlobArchive(blobs))
+        parts.setdefault("rca_cache", TableRcaCache(tables))
+        parts.setdefault("seen_events", TableSeenEvents(tables))
+    parts.setdefault("publisher", ServiceBusPublisher(settings))
+    for name, adapter in _integrations(settings).items():
+        parts.setdefault(name, adapter)
+    return Services(settings=settings, **parts)
+
+
+@functools.cache
+def get_services() -> Services:
+    return build_services(get_settings())
+
+
+def reset_services() -> None:
+    get_services.cache_clear()

@@ -1,0 +1,166 @@
+"""Ingestion: a posted alert payload → dedup → ticket rows → an enrich message, and the 202 reply.
+
+Ordering matters for "never lose, never double": the dedup key is claimed first (exactly one
+winner), the enrich message is sent next, and only then is the ticket row written. So a ticket
+row that exists was always handed to the pipeline; if the send fails the reply is 503, no row
+exists, and the sender's retry (a duplicate by key) finds the claim without a row and finishes
+the job. Repeats of a stored ticket are one etag-checked row update.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from shared.alerts import Alert, AlertEvent
+from shared.api import ApiError
+from shared.dedup import dedup_key, job_key
+from shared.errors import IntegrationError
+from shared.ports import Outcome, TicketChange
+from shared.services import Services
+from shared.ticket_factory import add_occurrence, new_ticket
+from shared.tickets import ResolvedNotice, Stage, Ticket, TicketStatus, new_ticket_id
+
+__all__ = ["ingest_payload", "IngestResult", "enrich_message"]
+
+log = logging.getLogger(__name__)
+Extractor = Callable[[Any], list[Alert]]
+
+
+@dataclass
+class IngestResult:
+    results: list[dict[str, Any]] = field(default_factory=list)
+    outcome: Outcome = field(default_factory=Outcome)
+
+
+def enrich_message(svc: Services, ticket_id: str) -> tuple[str, dict[str, Any], str]:
+    return svc.settings.enrich_queue, {"ticket_id": ticket_id, "stage": "enrich"}, f"{ticket_id}:enrich"
+
+
+def _result(status: str, ticket: Ticket | None, key: str) -> dict[str, Any]:
+    return {"status": status, "ticket_id": ticket.id if ticket else None, "dedup_key": key,
+            "occurrences": ticket.occurrences if ticket else 0}
+
+
+def parse_json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ApiError(400, "invalid_json", f"request body is not JSON: {exc}") from None
+
+
+def ingest_payload(payload: Any, extract: Extractor, svc: Services) -> IngestResult:
+    """Apply every alert of one payload. Raises ApiError(503) when the pipeline cannot be fed."""
+    from shared.extract import PayloadError
+
+    try:
+        alerts = extract(payload)
+    except PayloadError as exc:
+        raise ApiError(422, exc.code, exc.message, exc.details) from None
+    if not alerts:
+        raise ApiError(422, "no_alerts", "the payload reports no failure this service can track")
+    result = IngestResult()
+    for alert in alerts:
+        result.results.append(_apply(alert, svc, result.outcome))
+    return result
+
+
+def _apply(alert: Alert, svc: Services, outcome: Outcome) -> dict[str, Any]:
+    key = dedup_key(alert)
+    if alert.event == AlertEvent.START:
+        return _result("ignored", None, key)
+    if alert.event in (AlertEvent.RESOLVED, AlertEvent.SUCCESS):
+        return _resolved_notice(alert, key, svc, outcome)
+    if alert.event == AlertEvent.DURATION_WARNING and not svc.settings.duration_warnings_enabled:
+        return _result("ignored", None, key)
+    return _failure(alert, key, svc, outcome)
+
+
+def _failure(alert: Alert, key: str, svc: Services, outcome: Outcome) -> dict[str, Any]:
+    now = svc.clock.now()
+    ticket_id, won = svc.store.claim(key, new_ticket_id(key, now))
+    if not won:
+        ticket = _repeat(ticket_id, alert, svc)
+        if ticket is not None:
+            outcome.changes.append(TicketChange("occurrence", ticket))
+            _announce_repeat(ticket, svc)
+            return _result("duplicate", ticket, key)
+    # We won the claim, or the winner never stored its row (its send failed, or it is mid-way):
+    # feed the pipeline first, then store. Two such writers both send the same message_id.
+    ticket = new_ticket(alert, ticket_id, key, now, svc.settings)
+    _send(svc, *enrich_message(svc, ticket_id))
+    if not svc.store.create(ticket):
+        repeated = _repeat(ticket_id, alert, svc)
+        if repeated is None:
+            raise ApiError(503, "storage_unavailable", "ticket could not be stored; retry")
+        outcome.changes.append(TicketChange("occurrence", repeated))
+        return _result("duplicate", repeated, key)
+    svc.record(ticket.id, "ingest", "created", dedup_key=key, source=ticket.source,
+               alert_id=alert.alert_id, signal=alert.signal)
+    log.info("ticket created", extra={"ticket_id": ticket.id, "alert_id": alert.alert_id, "stage": "ingest"})
+    outcome.changes.append(TicketChange("created", ticket))
+    return _result("created", ticket, key)
+
+
+def _repeat(ticket_id: str, alert: Alert, svc: Services) -> Ticket | None:
+    now = svc.clock.now()
+    ticket = svc.store.mutate(ticket_id, lambda t: add_occurrence(t, alert, now, svc.settings))
+    if ticket is not None:
+        svc.record(ticket.id, "ingest", "occurrence", occurrences=ticket.occurrences,
+                   alert_id=alert.alert_id, signal=alert.signal)
+    return ticket
+
+
+def _announce_repeat(ticket: Ticket, svc: Services) -> None:
+    """Ask notify for a thread reply, at most one message per interval (message ids collapse)."""
+    if ticket.stage != Stage.NOTIFIED or ticket.slack is None:
+        return
+    interval = max(svc.settings.slack_repeat_interval_seconds, 1)
+    bucket = int(time.time() // interval)
+    body = {"ticket_id": ticket.id, "stage": "notify", "kind": "occurrence"}
+    try:
+        svc.publisher.send(svc.settings.notify_queue, body, f"{ticket.id}:occurrence:{bucket}")
+    except IntegrationError:  # a lost repeat notice costs a thread reply, never the alert
+        log.warning("repeat notice not sent", extra={"ticket_id": ticket.id, "stage": "ingest"})
+
+
+def _send(svc: Services, queue: str, body: dict[str, Any], message_id: str) -> None:
+    try:
+        svc.publisher.send(queue, body, message_id)
+    except IntegrationError as exc:
+        log.error("pipeline send failed", extra={"ticket_id": body.get("ticket_id"), "stage": "ingest"})
+        raise ApiError(503, "queue_unavailable", f"could not queue the ticket for processing ({exc.system}); "
+                       "retry the request") from None
+
+
+def _resolved_notice(alert: Alert, key: str, svc: Services, outcome: Outcome) -> dict[str, Any]:
+    """Record a source's own "it is fine now" on the tickets it concerns; optionally close them."""
+    now = svc.clock.now()
+    if alert.event == AlertEvent.SUCCESS:
+        job = job_key(alert)
+        targets = [t.id for t in svc.store.tickets_for_job(*job) if t.status != TicketStatus.RESOLVED
+                   and t.run_id != (alert.parent_run_id or alert.run_id)] if job else []
+    else:
+        found = svc.store.find(key)
+        targets = [found] if found else []
+    notice = ResolvedNotice(at=alert.resolved_at or now, source="databricks" if alert.job_id else "azure_monitor",
+                            detail=f"{alert.event.value} notice" + (f" for run {alert.run_id}" if alert.run_id else ""))
+    last: Ticket | None = None
+    for ticket_id in targets:
+        last = svc.store.mutate(ticket_id, lambda t: _note_resolved(t, notice, svc)) or last
+        if last is not None:
+            svc.record(ticket_id, "ingest", "resolved_notice", source=notice.source, detail=notice.detail)
+            outcome.changes.append(TicketChange("resolved" if last.status == TicketStatus.RESOLVED
+                                                else "occurrence", last))
+    return _result("resolved", last, key) if last else _result("ignored", None, key)
+
+
+def _note_resolved(ticket: Ticket, notice: ResolvedNotice, svc: Services) -> None:
+    ticket.resolved_notices.append(notice)
+    if svc.settings.resolve_closes_ticket and ticket.status != TicketStatus.RESOLVED:
+        from shared.lifecycle import apply_resolve
+
+        apply_resolve(ticket, f"{notice.source} (auto)", notice.at, note=notice.detail)
