@@ -1,0 +1,139 @@
+"""The running host: one asyncio loop serving HTTP + SignalR, pumping queues, firing timers, until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from devhost.app_loader import HostedFunction
+from devhost.demo import post_demo_alerts
+from devhost.environment import HostConfig, env_number
+from devhost.http_host import MAX_BODY_BYTES, HttpHost
+from devhost.invoker import Invoker
+from devhost.sb_messages import queue_of
+from devhost.sb_outputs import SenderPool, ServiceBusClients
+from devhost.sb_pump import QueuePump
+from devhost.signalr import SignalRService
+from devhost.signalr_bindings import connection_info_provider, parse_connection_string, signalr_output_handler
+from devhost.timers import TimerRunner
+
+__all__ = ["HostPlan", "serve"]
+
+log = logging.getLogger("devhost")
+STARTUP_TIMEOUT_SECONDS = 30
+
+
+@dataclass
+class HostPlan:
+    """Everything `serve` needs, decided before the event loop starts."""
+
+    functions: list[HostedFunction]
+    sock: socket.socket
+    port: int
+    config: HostConfig
+    signalr_connection: str
+    web_root: Path | None
+    demo: bool = False
+    component_lines: dict[str, str] | None = None
+    announce: Callable[[str], None] = print
+
+
+def _admin_routes(app: web.Application, signalr: SignalRService, functions: list[HostedFunction]) -> None:
+    async def restart(request: web.Request) -> web.Response:
+        down = float(request.query.get("down_seconds", "1"))
+        return web.json_response({"dropped": await signalr.restart(down)})
+
+    async def status(request: web.Request) -> web.Response:
+        return web.json_response({"functions": [f.name for f in functions],
+                                  "signalr_connections": signalr.connection_count()})
+
+    app.router.add_post("/_devhost/signalr/restart", restart)
+    app.router.add_get("/_devhost/status", status)
+
+
+def _describe(http: HttpHost, pumps: list[QueuePump], timers: TimerRunner) -> list[str]:
+    lines = [f"  {methods} {route} -> {name}" for methods, route, name in http.routes]
+    lines += [f"  queue {p.source} -> {p.fn.name} (maxConcurrentCalls {p.max_concurrent})" for p in pumps]
+    lines += [f"  timer {expression} -> {name}" for name, expression in timers.schedules]
+    return lines
+
+
+async def serve(plan: HostPlan) -> None:
+    """Run until SIGINT/SIGTERM; every resource opened here is closed before returning."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    endpoint, access_key = parse_connection_string(plan.signalr_connection)
+    signalr = SignalRService(endpoint, access_key, ping_interval=env_number("DEVHOST_SIGNALR_PING_SECONDS", 15))
+    clients = ServiceBusClients()
+    senders = SenderPool(clients)
+    executor = ThreadPoolExecutor(max_workers=32, thread_name_prefix="function")
+    invoker = Invoker(executor, inputs={"signalRConnectionInfo": connection_info_provider(signalr)},
+                      outputs={"serviceBus": senders.send, "signalR": signalr_output_handler(signalr)})
+    functions = []
+    for fn in plan.functions:
+        problems = invoker.check(fn)
+        for problem in problems:
+            log.error("not hosting: %s", problem)
+        if not problems:
+            functions.append(fn)
+
+    http = HttpHost(functions, invoker.invoke, api_key=os.environ.get("INGEST_API_KEY"),
+                    route_prefix=plan.config.route_prefix, web_root=plan.web_root,
+                    inject_principal=os.environ.get("DEVHOST_LOCAL_USER", "").lower() != "none")
+    if http.needs_key and not os.environ.get("INGEST_API_KEY"):
+        log.warning("INGEST_API_KEY is empty: FUNCTION-level routes accept requests without a key")
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    # Served under /signalr always, and under the connection string's own path when that differs.
+    for prefix in dict.fromkeys(["/signalr", urlsplit(endpoint).path.rstrip("/")]):
+        signalr.attach(app, prefix)
+    _admin_routes(app, signalr, functions)
+    http.attach(app)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2)
+    await runner.setup()
+    await web.SockSite(runner, plan.sock).start()
+
+    pumps = [QueuePump(fn, clients, invoker.invoke, plan.config.max_concurrent_calls)
+             for fn in functions if fn.trigger.type == "serviceBusTrigger"]
+    timers = TimerRunner(functions, invoker.invoke, override_seconds=env_number("DEVHOST_TIMER_SECONDS", 0) or None)
+    try:
+        for pump in pumps:
+            pump.start()
+        outputs = [b for fn in functions for b in fn.outputs_of("serviceBus")]
+        unique = list({queue_of(b)[0]: b for b in outputs}.values())
+        await asyncio.wait_for(asyncio.gather(senders.warm(unique), *(p.ready.wait() for p in pumps)),
+                               STARTUP_TIMEOUT_SECONDS)
+        timers.start()
+        base_url = f"http://127.0.0.1:{plan.port}"
+        for name, line in (plan.component_lines or {}).items():
+            plan.announce(f"{name}: {line}")
+        plan.announce(f"signalr: {endpoint} (serverless hub endpoint, JSON hub protocol)")
+        plan.announce(f"functions host: {base_url}/{plan.config.route_prefix} ({len(functions)} functions)")
+        for line in _describe(http, pumps, timers):
+            plan.announce(line)
+        plan.announce(f"Dashboard: {base_url}/")
+        demo = asyncio.create_task(post_demo_alerts(base_url, os.environ.get("INGEST_API_KEY"),
+                                                    plan.config.route_prefix)) if plan.demo else None
+        await stop.wait()
+        log.info("stopping")
+        if demo:
+            demo.cancel()
+    finally:
+        await timers.stop()
+        await asyncio.gather(*(p.stop() for p in pumps))
+        await signalr.close()
+        await runner.cleanup()
+        await senders.close()
+        await clients.close()
+        executor.shutdown(wait=False, cancel_futures=True)
