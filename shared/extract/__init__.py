@@ -3,10 +3,19 @@
 from shared.extract.azure_monitor import extract_azure_monitor
 from shared.extract.databricks import extract_databricks
 from shared.extract.errors import (
-    INVALID_ALERT, NON_COMMON_SCHEMA, UNSUPPORTED_EVENT_TYPE, UNSUPPORTED_SCHEMA, PayloadError,
+    INVALID_ALERT,
+    NON_COMMON_SCHEMA,
+    UNSUPPORTED_EVENT_TYPE,
+    UNSUPPORTED_SCHEMA,
+    PayloadError,
 )
 
 __all__ = [
-    "extract_azure_monitor", "extract_databricks", "PayloadError",
-    "INVALID_ALERT", "NON_COMMON_SCHEMA", "UNSUPPORTED_SCHEMA", "UNSUPPORTED_EVENT_TYPE",
+    "INVALID_ALERT",
+    "NON_COMMON_SCHEMA",
+    "UNSUPPORTED_EVENT_TYPE",
+    "UNSUPPORTED_SCHEMA",
+    "PayloadError",
+    "extract_azure_monitor",
+    "extract_databricks",
 ]

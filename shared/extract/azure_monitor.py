@@ -10,7 +10,9 @@ from shared.extract.arm import parse_arm_id
 from shared.extract.assemble import Draft, assemble
 from shared.extract.errors import INVALID_ALERT, NON_COMMON_SCHEMA, UNSUPPORTED_SCHEMA, PayloadError, problem
 from shared.extract.monitor_activity import (
-    read_activity_log_context, read_resource_health_context, read_service_health_context,
+    read_activity_log_context,
+    read_resource_health_context,
+    read_service_health_context,
 )
 from shared.extract.monitor_logs import looks_like_v1, read_log_v1_context, read_log_v2_context
 from shared.extract.monitor_metric import read_metric_context

@@ -10,7 +10,7 @@ from shared.alerts import Alert, AlertEvent, SourceKind
 from shared.extract.errors import INVALID_ALERT, UNSUPPORTED_EVENT_TYPE, PayloadError, problem
 from shared.extract.values import identifier, is_identifier_like, text
 
-__all__ = ["extract_databricks", "DATABRICKS_EVENTS"]
+__all__ = ["DATABRICKS_EVENTS", "extract_databricks"]
 
 DATABRICKS_EVENTS = {
     "jobs.on_failure": AlertEvent.FAILURE,

@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
-    "PayloadError", "problem",
-    "INVALID_ALERT", "NON_COMMON_SCHEMA", "UNSUPPORTED_SCHEMA", "UNSUPPORTED_EVENT_TYPE",
+    "INVALID_ALERT",
+    "NON_COMMON_SCHEMA",
+    "UNSUPPORTED_EVENT_TYPE",
+    "UNSUPPORTED_SCHEMA",
+    "PayloadError",
+    "problem",
 ]
 
 INVALID_ALERT = "invalid_alert"  # required fields missing or of the wrong type

@@ -9,7 +9,7 @@ from shared.extract.arm import parse_arm_id
 from shared.extract.assemble import Draft
 from shared.extract.values import as_dict, json_object, lower_keys, string_map, text
 
-__all__ = ["read_activity_log_context", "read_service_health_context", "read_resource_health_context"]
+__all__ = ["read_activity_log_context", "read_resource_health_context", "read_service_health_context"]
 
 _EVENT_KEYS = ("operationName", "status", "subStatus", "caller", "level", "eventSource", "channels",
                "correlationId", "eventDataId", "operationId")

@@ -11,7 +11,7 @@ from shared.extract.records import RecordView, read_record
 from shared.extract.sources import tables_in_query
 from shared.extract.values import as_dict, as_list, lower_keys, string_map, text, to_utc
 
-__all__ = ["read_log_v2_context", "read_log_v1_context", "looks_like_v1"]
+__all__ = ["looks_like_v1", "read_log_v1_context", "read_log_v2_context"]
 
 _RESOURCE_TYPE = re.compile(r"[A-Za-z0-9.]+/[A-Za-z0-9.]+")
 # DatabricksJobs rows that record a run starting or succeeding are not failures.
@@ -68,9 +68,8 @@ def read_log_v2_context(context: dict[str, Any], base: Draft) -> list[Draft]:
 def _is_failure(view: RecordView, tables: list[str]) -> bool:
     if view.status is not None and view.status.lower() != "failed":
         return False  # ADFPipelineRun logs a row per status change; only the Failed one is a failure
-    if "databricksjobs" in tables and (view.action or "").lower() in _DATABRICKS_NON_FAILURE_ACTIONS:
-        return False
-    return True
+    started_or_succeeded = (view.action or "").lower() in _DATABRICKS_NON_FAILURE_ACTIONS
+    return not ("databricksjobs" in tables and started_or_succeeded)
 
 
 def _table_rows(table: dict[str, Any]) -> list[RecordView]:
@@ -78,7 +77,7 @@ def _table_rows(table: dict[str, Any]) -> list[RecordView]:
     views = []
     for row in as_list(table.get("rows")):
         if isinstance(row, list):
-            views.append(read_record({name: value for name, value in zip(columns, row) if name}))
+            views.append(read_record({name: value for name, value in zip(columns, row, strict=False) if name}))
     return views
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from shared.extract.arm import parse_arm_id
 from shared.extract.values import identifier, json_object, lower_keys, text, to_utc
 
-__all__ = ["RecordView", "read_record", "IDENTIFYING_FIELDS"]
+__all__ = ["IDENTIFYING_FIELDS", "RecordView", "read_record"]
 
 # Column / dimension names (lower-cased) per Alert field, first match wins. Sources: the ADFPipelineRun,
 # ADFActivityRun, Synapse*, DatabricksJobs/Clusters tables, ADF/Synapse metric dimensions, App Insights.

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 __all__ = [
-    "clean", "text", "identifier", "is_identifier_like", "to_utc", "string_map", "as_dict", "as_list",
-    "json_object", "iso_z", "lower_keys",
+    "as_dict",
+    "as_list",
+    "clean",
+    "identifier",
+    "is_identifier_like",
+    "iso_z",
+    "json_object",
+    "lower_keys",
+    "string_map",
+    "text",
+    "to_utc",
 ]
 
 # Log Analytics V1 payloads render times the .NET way, e.g. "3/22/2019 1:36:31 PM" (always UTC).
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _DOTNET_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p", "%m/%d/%Y")
 
 
@@ -22,11 +33,11 @@ def clean(value: str) -> str:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        value = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        value = _SURROGATE.sub("\ufffd", value)
     return value.strip()
 
 
-def _number_text(value: int | float) -> str | None:
+def _number_text(value: float) -> str | None:
     if isinstance(value, float):
         if not math.isfinite(value):
             return None
@@ -80,15 +91,15 @@ def to_utc(value: Any) -> datetime | None:
     if parsed is None:
         return None
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc)
+        return parsed.replace(tzinfo=UTC)
     try:
-        return parsed.astimezone(timezone.utc)
+        return parsed.astimezone(UTC)
     except (OverflowError, ValueError):
         return None
 
 
 def iso_z(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _map_value(value: Any) -> str | None:

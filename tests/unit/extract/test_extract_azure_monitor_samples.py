@@ -1,7 +1,7 @@
 """Every Azure Monitor sample payload: the exact fields extracted, or the PayloadError code."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ def load(name: str) -> dict:
 
 
 def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def only(name: str):
@@ -38,7 +38,7 @@ def test_adf_pipeline_failed_metric_alert_names_the_pipeline_but_no_run():
     assert alert.alert_rule == "adf-pipeline-failed-runs"
     assert alert.alert_rule_id.endswith("/metricAlerts/adf-pipeline-failed-runs")
     assert alert.azure_severity == "Sev1" and alert.monitor_condition == "Fired"
-    assert alert.fired_at == datetime(2025, 6, 3, 2, 17, 41, 209311, tzinfo=timezone.utc)
+    assert alert.fired_at == datetime(2025, 6, 3, 2, 17, 41, 209311, tzinfo=UTC)
     assert (alert.window_start, alert.window_end) == (utc("2025-06-03T02:11:30"), utc("2025-06-03T02:16:30"))
     assert alert.resource_id == FACTORY_ID and alert.resource_name == "adf-contoso-prod"
     assert (alert.subscription_id, alert.resource_group) == (SUB, "rg-dataplatform-prod")
@@ -52,7 +52,7 @@ def test_adf_pipeline_metric_resolved_keeps_the_alert_id_and_says_resolved():
     resolved = only("derived_adf_pipeline_failed_metric_alert_resolved.json")
     assert resolved.event is AlertEvent.RESOLVED and resolved.monitor_condition == "Resolved"
     assert resolved.alert_id == fired.alert_id and resolved.pipeline == "PL_Ingest_Sales"
-    assert resolved.resolved_at == datetime(2025, 6, 3, 2, 37, 12, 551890, tzinfo=timezone.utc)
+    assert resolved.resolved_at == datetime(2025, 6, 3, 2, 37, 12, 551890, tzinfo=UTC)
     assert resolved.window_end == utc("2025-06-03T02:36:30")
 
 
@@ -135,7 +135,7 @@ def test_doc_metric_alert_resolved():
     alert = only("common_schema_metric_alert_resolved.json")
     assert (alert.source, alert.event, alert.monitor_condition) == (SourceKind.OTHER, AlertEvent.RESOLVED,
                                                                     "Resolved")
-    assert alert.resolved_at == datetime(2019, 3, 22, 14, 3, 16, 224631, tzinfo=timezone.utc)
+    assert alert.resolved_at == datetime(2019, 3, 22, 14, 3, 16, 224631, tzinfo=UTC)
     assert alert.metric == "Percentage CPU" and alert.azure_severity == "Sev3"
     assert alert.dimensions == {"ResourceId": "a0a0a0a0-bbbb-cccc-dddd-e1e1e1e1e1e1"}
     assert alert.resource_name == "wcus-r2-gen2" and alert.resource_group == "pipelinealertrg"
@@ -152,7 +152,7 @@ def test_doc_metric_test_actions(name, rule, dims):
                                                                            "Transactions", rule)
     assert alert.dimensions == dims and alert.resource_name == "test-storageAccount"
     assert alert.tags == {"customKey1": "value1", "customKey2": "value2"}
-    assert alert.window_end is not None and alert.window_end.tzinfo is timezone.utc
+    assert alert.window_end is not None and alert.window_end.tzinfo is UTC
 
 
 def test_doc_log_v2_test_action():
@@ -169,7 +169,7 @@ def test_doc_log_v2_resource_logs_without_configuration_items():
     assert alert.signal == "log_v2" and alert.source is SourceKind.OTHER
     assert (alert.resource_name, alert.resource_group) == ("testvm", "TEST")  # from the ResourceId dimension
     assert alert.links.search_results_api.startswith("https://api.loganalytics.io/v1/subscriptions/")
-    assert alert.fired_at == datetime(2020, 7, 9, 14, 4, 49, 996450, tzinfo=timezone.utc)
+    assert alert.fired_at == datetime(2020, 7, 9, 14, 4, 49, 996450, tzinfo=UTC)
     assert alert.tags == {"name1": "value1", "name2": "value2"}
 
 

@@ -1,7 +1,7 @@
 """Hand-made Azure Monitor variants: several rows, dropped statuses, missing/null fields, odd types."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -178,7 +178,7 @@ def test_times_with_offsets_become_utc_and_padding_is_trimmed():
     payload["data"]["essentials"]["alertRule"] = "  adf-pipeline-failed-log \n"
     payload["data"]["alertContext"]["condition"]["allOf"][0]["dimensions"][1]["value"] = f"  {'r-1'}  "
     [alert] = extract_azure_monitor(payload)
-    assert alert.fired_at == datetime(2025, 6, 3, 2, 21, 14, tzinfo=timezone.utc)
+    assert alert.fired_at == datetime(2025, 6, 3, 2, 21, 14, tzinfo=UTC)
     assert alert.alert_rule == "adf-pipeline-failed-log" and alert.run_id == "r-1"
 
 
