@@ -141,10 +141,14 @@ def _on_occurrence(body: dict[str, Any], ticket: Ticket, svc: Services, run: Att
 
 # -- kind "status": acknowledge / resolve / reopen from any origin -------------------------------
 
-def _event_key(body: dict[str, Any]) -> str:
+def _event_key(body: dict[str, Any], ticket: Ticket) -> str:
+    """Identifies one status change across redeliveries. Without an `event_id`/`at` in the body, the
+    ticket's own timestamp for the change tells an ack from the next ack after a reopen."""
     if body.get("event_id"):
         return str(body["event_id"])
-    fields = {k: body.get(k) for k in ("change", "actor", "origin", "note", "at")}
+    stamp = {"acknowledged": ticket.acknowledged_at, "resolved": ticket.resolved_at,
+             "reopened": ticket.reopened_at}.get(str(body.get("change")))
+    fields = {k: body.get(k) for k in ("change", "actor", "origin", "note", "at")} | {"stamp": stamp}
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -179,7 +183,7 @@ def _on_status(body: dict[str, Any], ticket: Ticket, svc: Services, run: Attempt
         if target:
             _transition(ticket, target, svc, run)
         # Our Jira user performs the transition; the comment says who really did it.
-        _comment(ticket, _event_key(body), line, svc, run)
+        _comment(ticket, _event_key(body, ticket), line, svc, run)
     run.finish()
     return Outcome()
 
