@@ -21,9 +21,11 @@ __all__ = ["LlmRca", "GeminiRefiner", "Refinement", "RefinerError", "RETRYABLE_S
 RETRYABLE_STATUS = frozenset({429, 503})
 
 
+# The fields the model fills in, and the `response_schema` sent to Gemini (its docstring and field
+# descriptions reach the model). Kept to schema features the Gemini API accepts: enums, nullable,
+# min/max, max items; no $refs, no unions.
 class LlmRca(BaseModel):
-    """The fields the model fills in; also the `response_schema` sent to Gemini. Kept to schema
-    features the Gemini API accepts (enums, nullable, min/max, max items; no $refs, no unions)."""
+    """Root-cause analysis of one failed data pipeline or job run."""
 
     model_config = ConfigDict(extra="ignore")
 

@@ -27,9 +27,9 @@ AUTO_HEAL_CATEGORIES = frozenset({
 
 # Advice to destroy data is never what an RCA should hand an on-call engineer at 3 a.m.
 _DESTRUCTIVE = re.compile(
-    r"\b(drop|truncate|delete|purge|wipe|erase|remove)\b[^.\n]{0,40}\b(tables?|database|schema|"
-    r"containers?|storage account|data ?lake|workspace|all (the )?data|the data|rows|records|files)\b"
-    r"|\brm\s+-rf\b|\bdrop\s+(table|database|schema)\b",
+    r"\b(drop|truncat|delet|purg|wip|eras)\w*\b[^.\n]{0,40}\b(tables?|databases?|schemas?|containers?|"
+    r"storage accounts?|data ?lakes?|workspaces?|(all |the )?data|rows|records|delta logs?)\b"
+    r"|\brm\s+-[a-z]*r[a-z]*f|\bdrop\s+(table|database|schema)\b",
     re.IGNORECASE,
 )
 _MAX_RECOMMENDATIONS = 6
