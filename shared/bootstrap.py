@@ -9,22 +9,22 @@ from typing import Any
 from shared.config import Settings, get_settings
 from shared.services import Services
 
-__all__ = ["get_services", "build_services", "reset_services"]
+__all__ = ["get_services", "build_services", "reset_services", "ensure_storage"]
 
 log = logging.getLogger(__name__)
 
 
-def _ensure_storage(table_service: Any, blob_service: Any) -> None:
+def ensure_storage(table_service: Any, blob_service: Any, prefix: str = "") -> None:
     """Create the tables and containers if missing (idempotent; infra creates them in Azure)."""
     from azure.core.exceptions import ResourceExistsError
 
     from shared.adapters.names import CONTAINERS, TABLES
 
     for name in TABLES:
-        table_service.create_table_if_not_exists(name)
+        table_service.create_table_if_not_exists(prefix + name)
     for name in CONTAINERS:
         try:
-            blob_service.create_container(name)
+            blob_service.create_container(prefix + name)
         except ResourceExistsError:
             pass
 
@@ -36,9 +36,11 @@ def _integrations(settings: Settings) -> dict[str, Any]:
     return integrations.build_all(settings)
 
 
-def build_services(settings: Settings, **overrides: Any) -> Services:
-    """Real adapters for everything not overridden by keyword (tests pass fakes the same way)."""
+def build_services(settings: Settings, prefix: str = "", **overrides: Any) -> Services:
+    """Real adapters for everything not overridden by keyword (tests pass fakes the same way);
+    `prefix` namespaces tables and containers so tests can share one Azurite."""
     from shared.adapters.blob_store import BlobArchive, BlobAuditLog
+    from shared.adapters.names import AUDIT, RAW_ALERTS
     from shared.adapters.servicebus_publisher import ServiceBusPublisher
     from shared.adapters.storage_clients import blob_service, table_service
     from shared.adapters.table_small import TableRcaCache, TableSeenEvents
@@ -48,12 +50,12 @@ def build_services(settings: Settings, **overrides: Any) -> Services:
     needs_storage = {"store", "audit", "archive", "rca_cache", "seen_events"} - parts.keys()
     if needs_storage:
         tables, blobs = table_service(settings), blob_service(settings)
-        _ensure_storage(tables, blobs)
-        parts.setdefault("store", TableTicketStore(tables))
-        parts.setdefault("audit", BlobAuditLog(blobs))
-        parts.setdefault("archive", BlobArchive(blobs))
-        parts.setdefault("rca_cache", TableRcaCache(tables))
-        parts.setdefault("seen_events", TableSeenEvents(tables))
+        ensure_storage(tables, blobs, prefix)
+        parts.setdefault("store", TableTicketStore(tables, prefix))
+        parts.setdefault("audit", BlobAuditLog(blobs, prefix + AUDIT))
+        parts.setdefault("archive", BlobArchive(blobs, prefix + RAW_ALERTS))
+        parts.setdefault("rca_cache", TableRcaCache(tables, prefix))
+        parts.setdefault("seen_events", TableSeenEvents(tables, prefix))
     parts.setdefault("publisher", ServiceBusPublisher(settings))
     for name, adapter in _integrations(settings).items():
         parts.setdefault(name, adapter)

@@ -37,7 +37,7 @@ def parse_connection_string(value: str) -> dict[str, str]:
             continue
         key, sep, val = chunk.partition("=")
         if not sep:
-            raise ValueError(f"'{chunk.strip()[:40]}' is not Key=Value")
+            raise ValueError("every part must be Key=Value (value not shown: it may be a secret)")
         parts[key.strip()] = val.strip()
     return parts
 
@@ -114,7 +114,7 @@ class Settings(BaseSettings):
     # Product behaviour switches (not in the contract table; documented in README).
     resolve_closes_ticket: bool = Field(default=False, validation_alias="RESOLVE_CLOSES_TICKET")
     duration_warnings_enabled: bool = Field(default=True, validation_alias="DURATION_WARNINGS_ENABLED")
-    redrive_after_seconds: int = Field(default=600, gt=0, validation_alias="REDRIVE_AFTER_SECONDS")
+    redrive_after_seconds: int = Field(default=900, gt=0, validation_alias="REDRIVE_AFTER_SECONDS")
     rca_cache_ttl_seconds: int = Field(default=7 * 86400, ge=0, validation_alias="RCA_CACHE_TTL_SECONDS")
     team_rules: list[dict[str, str]] = Field(default_factory=list, validation_alias="TEAM_RULES")
 

@@ -41,8 +41,9 @@ def _seen(alert: Alert, now: datetime) -> datetime:
 
 
 def new_ticket(alert: Alert, ticket_id: str, key: str, now: datetime, settings: Settings) -> Ticket:
-    priority = "P4" if alert.event == AlertEvent.DURATION_WARNING else "P3"
-    priority = more_urgent(priority, priority_from_azure(alert.azure_severity))
+    # Before RCA the alert's own severity is all we know; analysis may only make it more urgent.
+    default = "P4" if alert.event == AlertEvent.DURATION_WARNING else "P3"
+    priority = priority_from_azure(alert.azure_severity) or default
     seen = _seen(alert, now)
     links = {k: v for k, v in alert.links.model_dump().items() if v}
     ticket = Ticket(

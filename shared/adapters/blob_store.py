@@ -57,7 +57,7 @@ class BlobAuditLog:
         except ResourceNotFoundError:
             pass
         try:  # first entry: create only if still absent, so a racing writer's entries survive
-            blob.create_append_blob(etag="*", match_condition=MatchConditions.IfMissing)
+            blob.create_append_blob(match_condition=MatchConditions.IfMissing)
         except (ResourceExistsError, ResourceModifiedError):
             pass
         blob.append_block(line.encode())

@@ -15,8 +15,8 @@ __all__ = ["TableRcaCache", "TableSeenEvents"]
 class TableRcaCache:
     """Stores the RCA per fingerprint; expiry policy lives with the analyzer that reads it."""
 
-    def __init__(self, service: Any) -> None:
-        self._table = service.get_table_client(RCA_CACHE)
+    def __init__(self, service: Any, prefix: str = "") -> None:
+        self._table = service.get_table_client(prefix + RCA_CACHE)
 
     def get(self, fingerprint: str) -> RcaResult | None:
         from azure.core.exceptions import ResourceNotFoundError
@@ -33,8 +33,8 @@ class TableRcaCache:
 
 
 class TableSeenEvents:
-    def __init__(self, service: Any) -> None:
-        self._table = service.get_table_client(SEEN_EVENTS)
+    def __init__(self, service: Any, prefix: str = "") -> None:
+        self._table = service.get_table_client(prefix + SEEN_EVENTS)
 
     def first_time(self, namespace: str, event_id: str) -> bool:
         from azure.core.exceptions import ResourceExistsError

@@ -47,10 +47,11 @@ def _decode_cursor(cursor: str) -> tuple[str, str]:
 
 
 class TableTicketStore:
-    def __init__(self, service: Any) -> None:
-        self._tickets = service.get_table_client(TICKETS)
-        self._dedup = service.get_table_client(DEDUP)
-        self._work = service.get_table_client(WORK_INDEX)
+    def __init__(self, service: Any, prefix: str = "") -> None:
+        """`prefix` namespaces the tables (tests use it to isolate themselves in one Azurite)."""
+        self._tickets = service.get_table_client(prefix + TICKETS)
+        self._dedup = service.get_table_client(prefix + DEDUP)
+        self._work = service.get_table_client(prefix + WORK_INDEX)
         # Last entity and etag this process wrote per ticket: a repeat alert can then update with
         # one request instead of read + write. The etag check keeps it correct across instances.
         self._recent: OrderedDict[str, tuple[Ticket, str]] = OrderedDict()

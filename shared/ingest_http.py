@@ -1,0 +1,68 @@
+"""The ingestion request: size and JSON checks, the archive of every body, and the 202 reply."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+from typing import Any, Callable
+
+from shared.api import MAX_BODY, ApiError, ApiResponse, json_response
+from shared.bootstrap import get_services
+from shared.errors import IntegrationError
+from shared.ingest import IngestResult, ingest_payload, parse_json
+from shared.ports import Outcome
+from shared.services import Services
+
+__all__ = ["handle_alert_request", "archive_name", "extractor_for", "KINDS"]
+
+log = logging.getLogger(__name__)
+KINDS = ("azure-monitor", "databricks")
+
+
+def extractor_for(kind: str) -> Callable[[Any], list[Any]]:
+    from shared.extract import extract_azure_monitor, extract_databricks
+
+    return {"azure-monitor": extract_azure_monitor, "databricks": extract_databricks}[kind]
+
+
+def archive_name(now: datetime, request_id: str) -> str:
+    return f"{now:%Y/%m/%d}/{request_id}.json"
+
+
+def handle_alert_request(kind: str, raw: bytes, svc: Services | None = None,
+                         request_id: str | None = None) -> tuple[ApiResponse, Outcome]:
+    svc = svc or get_services()
+    request_id = request_id or uuid.uuid4().hex
+    status, result, error = 202, IngestResult(), None
+    try:
+        if len(raw) > MAX_BODY:
+            raise ApiError(413, "payload_too_large", "request bodies are limited to 1 MiB")
+        result = ingest_payload(parse_json(raw), extractor_for(kind), svc)
+    except ApiError as exc:
+        status, error = exc.status, exc
+    _archive(svc, kind, raw, request_id, status, result)
+    if error is not None:
+        log.info("alert rejected: %s", error.code, extra={"stage": "ingest", "request_id": request_id})
+        return error.response(), result.outcome
+    headers = {"x-request-id": request_id}
+    return json_response(202, {"results": result.results}, headers), result.outcome
+
+
+def _archive(svc: Services, kind: str, raw: bytes, request_id: str, status: int, result: IngestResult) -> None:
+    """Keep every body, accepted or not, so any alert can be inspected or replayed later."""
+    if len(raw) > MAX_BODY * 4:  # a runaway body is not worth keeping whole
+        raw = raw[:MAX_BODY]
+    ids = sorted({r["ticket_id"] for r in result.results if r.get("ticket_id")})
+    statuses = sorted({r["status"] for r in result.results}) or ["rejected"]
+    metadata = {"kind": kind, "http_status": str(status), "status": ",".join(statuses),
+                "ticket_ids": ",".join(ids)[:1500], "request_id": request_id}
+    name = archive_name(svc.clock.now(), request_id)
+    for attempt in range(2):
+        try:
+            svc.archive.put(name, raw, metadata)
+            return
+        except (IntegrationError, OSError, Exception) as exc:  # the alert itself is already safe
+            if attempt:
+                log.error("raw alert not archived: %s", type(exc).__name__,
+                          extra={"stage": "ingest", "request_id": request_id})

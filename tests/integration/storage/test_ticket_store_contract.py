@@ -1,0 +1,135 @@
+"""One contract, two stores: the in-memory fake and the Table Storage adapter against Azurite."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from shared.ports import TicketQuery
+from shared.rca.model import Category, RcaResult
+from shared.tickets import Stage, Ticket, TicketStatus, new_ticket_id
+from tests.fakes import FakeTicketStore
+
+T0 = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
+
+
+def make_ticket(n: int, created: datetime, **fields) -> Ticket:
+    key = f"adf:factory:{n}"
+    return Ticket(id=new_ticket_id(key, created), dedup_key=key, source=fields.pop("source", "adf"),
+                  title=f"PL_{n} failed", pipeline=f"PL_{n}", first_seen_at=created, last_seen_at=created,
+                  created_at=created, sla_due_at=created + timedelta(minutes=30), **fields)
+
+
+@pytest.fixture(params=["fake", "table"])
+def store(request, unique):
+    if request.param == "fake":
+        return FakeTicketStore()
+    from shared.adapters.storage_clients import blob_service, table_service
+    from shared.adapters.table_ticket_store import TableTicketStore
+    from shared.bootstrap import ensure_storage
+
+    settings = request.getfixturevalue("storage_settings")
+    tables = table_service(settings)
+    ensure_storage(tables, blob_service(settings), prefix=f"t{unique}")
+    return TableTicketStore(tables, prefix=f"t{unique}")
+
+
+def test_claim_has_exactly_one_winner(store):
+    results = [store.claim("adf:f:run-1", f"candidate-{i}") for i in range(3)]
+    assert results[0] == ("candidate-0", True)
+    assert results[1:] == [("candidate-0", False)] * 2
+    assert store.find("adf:f:run-1") == "candidate-0"
+    assert store.find("adf:f:other") is None
+
+
+def test_create_is_insert_if_absent_and_get_round_trips(store):
+    ticket = make_ticket(1, T0, rca=RcaResult(category=Category.TIMEOUT, error_type="x", root_cause="y"))
+    assert store.create(ticket) is True
+    assert store.create(ticket) is False
+    loaded = store.get(ticket.id)
+    assert loaded == ticket
+    assert store.get("T20990101-000000-FFFF") is None
+    assert store.get("not-an-id") is None
+
+
+def test_mutate_applies_changes_and_skips_writes_when_told(store):
+    ticket = make_ticket(2, T0)
+    store.create(ticket)
+    updated = store.mutate(ticket.id, lambda t: setattr(t, "occurrences", 5))
+    assert updated.occurrences == 5 and store.get(ticket.id).occurrences == 5
+    assert store.mutate(ticket.id, lambda t: False).occurrences == 5
+    assert store.mutate("T20990101-000000-FFFF", lambda t: None) is None
+
+
+def test_list_is_newest_first_across_months_with_cursor_paging(store):
+    created = [T0 - timedelta(days=20 * i) for i in range(7)]  # spans several month partitions
+    for n, when in enumerate(created):
+        store.create(make_ticket(n, when))
+    seen, cursor = [], None
+    while True:
+        page = store.list(TicketQuery(limit=3, cursor=cursor))
+        seen += [t.created_at for t in page.items]
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    assert seen == sorted(created, reverse=True)
+
+
+def test_list_filters_and_searches(store):
+    store.create(make_ticket(1, T0, status=TicketStatus.ACKNOWLEDGED, priority="P1"))
+    store.create(make_ticket(2, T0 + timedelta(seconds=1), source="databricks_job", priority="P2"))
+    store.create(make_ticket(3, T0 + timedelta(seconds=2), team="payments"))
+    assert [t.pipeline for t in store.list(TicketQuery(status="acknowledged")).items] == ["PL_1"]
+    assert [t.pipeline for t in store.list(TicketQuery(priority="P1,P2")).items] == ["PL_2", "PL_1"]
+    assert [t.pipeline for t in store.list(TicketQuery(source="databricks_job")).items] == ["PL_2"]
+    assert [t.pipeline for t in store.list(TicketQuery(team="payments")).items] == ["PL_3"]
+    assert [t.pipeline for t in store.list(TicketQuery(q="pl_3")).items] == ["PL_3"]
+    assert store.list(TicketQuery(status="resolved")).items == []
+
+
+def test_work_indexes_follow_state_changes(store):
+    ticket = make_ticket(4, T0, job_id="42", workspace_id="ws1")
+    store.create(ticket)
+    assert [t.id for t in store.open_unacknowledged()] == [ticket.id]
+    assert [t.id for t in store.in_flight()] == [ticket.id]
+    assert [t.id for t in store.tickets_for_job("ws1", "42")] == [ticket.id]
+
+    def progress(t: Ticket) -> None:
+        t.stage, t.acknowledged_at, t.status, t.jira_key = Stage.NOTIFIED, T0, TicketStatus.ACKNOWLEDGED, "OPS-7"
+
+    store.mutate(ticket.id, progress)
+    assert store.open_unacknowledged() == [] and store.in_flight() == []
+    assert store.find_by_jira_key("OPS-7").id == ticket.id
+    assert store.find_by_jira_key("OPS-8") is None
+
+
+def test_concurrent_mutations_lose_no_update(store):
+    ticket = make_ticket(5, T0)
+    store.create(ticket)
+
+    def bump() -> None:
+        for _ in range(5):
+            store.mutate(ticket.id, lambda t: setattr(t, "occurrences", t.occurrences + 1))
+
+    threads = [threading.Thread(target=bump) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.get(ticket.id).occurrences == 31
+
+
+def test_two_stores_on_separate_clients_stay_consistent(store, request, unique):
+    if isinstance(store, FakeTicketStore):
+        pytest.skip("a second client only exists for the real store")
+    from shared.adapters.storage_clients import table_service
+    from shared.adapters.table_ticket_store import TableTicketStore
+
+    other = TableTicketStore(table_service(request.getfixturevalue("storage_settings")), prefix=f"t{unique}")
+    ticket = make_ticket(6, T0)
+    store.create(ticket)
+    store.mutate(ticket.id, lambda t: setattr(t, "occurrences", 2))  # cached etag in `store`
+    other.mutate(ticket.id, lambda t: setattr(t, "occurrences", t.occurrences + 1))
+    assert store.mutate(ticket.id, lambda t: setattr(t, "occurrences", t.occurrences + 1)).occurrences == 4

@@ -1,0 +1,169 @@
+"""Ingestion handler with in-memory fakes: one ticket per failure, repeats counted, nothing lost."""
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from shared.errors import RetryableError
+from shared.ingest_http import handle_alert_request
+from shared.tickets import TicketStatus
+from tests.fakes import fake_services
+
+SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "samples"
+
+
+def sample(name: str) -> bytes:
+    return (SAMPLES / name).read_bytes()
+
+
+def post(svc, kind: str, raw: bytes):
+    response, outcome = handle_alert_request(kind, raw, svc)
+    return response.status, json.loads(response.body), outcome
+
+
+def test_a_databricks_failure_creates_one_ticket_and_queues_enrichment():
+    svc = fake_services()
+    status, body, outcome = post(svc, "databricks", sample("databricks_webhook/derived_job_run_failure_realistic.json"))
+    assert status == 202
+    [result] = body["results"]
+    assert result["status"] == "created" and result["occurrences"] == 1
+    ticket = svc.store.get(result["ticket_id"])
+    assert ticket.source == "databricks_job" and ticket.job == "nightly-sales-etl"
+    assert svc.publisher.sent == [(svc.settings.enrich_queue, {"ticket_id": ticket.id, "stage": "enrich"},
+                                   f"{ticket.id}:enrich")]
+    assert [c.change for c in outcome.changes] == ["created"]
+    assert svc.audit.actions(ticket.id) == ["created"]
+
+
+def test_repeats_raise_occurrences_and_never_open_a_second_ticket():
+    svc = fake_services()
+    raw = sample("databricks_webhook/derived_job_run_failure_realistic.json")
+    results = [post(svc, "databricks", raw)[1]["results"][0] for _ in range(3)]
+    assert [r["status"] for r in results] == ["created", "duplicate", "duplicate"]
+    assert results[-1]["occurrences"] == 3
+    assert len(svc.store.tickets) == 1
+    assert len(svc.publisher.to(svc.settings.enrich_queue)) == 1
+
+
+def test_a_task_level_notification_joins_its_parent_runs_ticket():
+    svc = fake_services()
+    job = post(svc, "databricks", sample("databricks_webhook/derived_job_run_failure_realistic.json"))[1]
+    task = post(svc, "databricks", sample("databricks_webhook/derived_task_run_failure_realistic.json"))[1]
+    assert task["results"][0]["ticket_id"] == job["results"][0]["ticket_id"]
+    assert task["results"][0]["status"] == "duplicate"
+
+
+def test_keys_are_not_global_across_sources():
+    svc = fake_services()
+    adf = post(svc, "azure-monitor", sample("azure_monitor/derived_adf_pipeline_failed_log_alert_v2.json"))[1]
+    dbx = post(svc, "databricks", sample("databricks_webhook/derived_job_run_failure_realistic.json"))[1]
+    assert adf["results"][0]["dedup_key"].startswith("adf:")
+    assert dbx["results"][0]["dedup_key"].startswith("databricks:")
+    assert len(svc.store.tickets) == 2
+
+
+def test_failed_activities_of_one_run_share_the_runs_ticket():
+    svc = fake_services()
+    status, body, _ = post(svc, "azure-monitor", sample("azure_monitor/derived_adf_activity_failed_log_alert_v1_searchresults.json"))
+    assert status == 202
+    assert [r["status"] for r in body["results"]] == ["created", "duplicate"]
+    assert len({r["ticket_id"] for r in body["results"]}) == 1
+
+
+def test_a_v1_log_alert_with_rows_of_two_runs_opens_two_tickets():
+    svc = fake_services()
+    payload = json.loads(sample("azure_monitor/derived_adf_activity_failed_log_alert_v1_searchresults.json"))
+    table = payload["data"]["alertContext"]["SearchResults"]["tables"][0]
+    run_col = [c["name"] for c in table["columns"]].index("PipelineRunId")
+    table["rows"][1][run_col] = "0b1c2d3e-0000-4000-8000-000000000002"
+    status, body, _ = post(svc, "azure-monitor", json.dumps(payload).encode())
+    assert status == 202
+    assert [r["status"] for r in body["results"]] == ["created", "created"]
+    assert len(svc.store.tickets) == 2
+
+
+def test_resolved_notice_is_recorded_but_does_not_close_by_default():
+    svc = fake_services()
+    fired = post(svc, "azure-monitor", sample("azure_monitor/derived_adf_pipeline_failed_metric_alert_fired.json"))[1]
+    resolved = post(svc, "azure-monitor", sample("azure_monitor/derived_adf_pipeline_failed_metric_alert_resolved.json"))[1]
+    ticket_id = fired["results"][0]["ticket_id"]
+    assert resolved["results"][0] == {"status": "resolved", "ticket_id": ticket_id,
+                                      "dedup_key": fired["results"][0]["dedup_key"], "occurrences": 1}
+    ticket = svc.store.get(ticket_id)
+    assert len(ticket.resolved_notices) == 1 and ticket.status == TicketStatus.OPEN
+
+
+def test_resolved_notice_closes_when_the_setting_says_so(monkeypatch):
+    monkeypatch.setenv("RESOLVE_CLOSES_TICKET", "true")
+    svc = fake_services()
+    fired = post(svc, "azure-monitor", sample("azure_monitor/derived_adf_pipeline_failed_metric_alert_fired.json"))[1]
+    post(svc, "azure-monitor", sample("azure_monitor/derived_adf_pipeline_failed_metric_alert_resolved.json"))
+    assert svc.store.get(fired["results"][0]["ticket_id"]).status == TicketStatus.RESOLVED
+
+
+def test_start_and_unmatched_success_are_ignored():
+    svc = fake_services()
+    for name in ("databricks_webhook/job_run_start.json", "databricks_webhook/task_run_success.json"):
+        body = post(svc, "databricks", sample(name))[1]
+        assert [r["status"] for r in body["results"]] == ["ignored"]
+        assert body["results"][0]["ticket_id"] is None
+    assert svc.store.tickets == {}
+
+
+def test_a_later_success_of_the_same_job_records_a_resolved_notice():
+    svc = fake_services()
+    failed = json.loads(sample("databricks_webhook/derived_job_run_failure_realistic.json"))
+    created = post(svc, "databricks", json.dumps(failed).encode())[1]["results"][0]
+    success = {**failed, "event_type": "jobs.on_success", "run": {"run_id": "111"}}
+    result = post(svc, "databricks", json.dumps(success).encode())[1]["results"][0]
+    assert result["status"] == "resolved" and result["ticket_id"] == created["ticket_id"]
+
+
+def test_bad_input_is_a_clear_4xx_and_still_archived():
+    svc = fake_services()
+    assert post(svc, "databricks", b"{not json")[0] == 400
+    status, body, _ = post(svc, "azure-monitor", sample("azure_monitor/legacy_metric_alert_AzureMonitorMetricAlert.json"))
+    assert status == 422 and body["error"]["code"] == "non_common_schema"
+    assert "common alert schema" in body["error"]["message"].lower()
+    assert post(svc, "databricks", b'{"event_type": "jobs.on_failure"}')[0] == 422
+    assert post(svc, "databricks", b"x" * (1024 * 1024 + 1))[0] == 413
+    metas = [m for _, m in svc.archive.blobs.values()]
+    assert sorted(m["http_status"] for m in metas) == ["400", "413", "422", "422"]
+
+
+def test_a_failed_send_is_a_503_and_the_retry_finishes_the_job():
+    svc = fake_services()
+    raw = sample("databricks_webhook/derived_job_run_failure_realistic.json")
+    svc.publisher.fail_with = RetryableError("servicebus", "down")
+    status, body, _ = post(svc, "databricks", raw)
+    assert status == 503 and body["error"]["code"] == "queue_unavailable"
+    assert svc.store.tickets == {}
+    svc.publisher.fail_with = None
+    status, body, _ = post(svc, "databricks", raw)
+    assert status == 202 and body["results"][0]["status"] == "created"
+    assert len(svc.publisher.to(svc.settings.enrich_queue)) == 1
+
+
+def test_concurrent_identical_alerts_make_one_ticket_with_exact_count():
+    svc = fake_services()
+    raw = sample("databricks_webhook/derived_job_run_failure_realistic.json")
+    threads = [threading.Thread(target=post, args=(svc, "databricks", raw)) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    [ticket] = svc.store.tickets.values()
+    assert ticket.occurrences == 20
+
+
+@pytest.mark.parametrize("sev,priority", [("Sev0", "P1"), ("Sev1", "P2"), ("Sev2", "P3"), ("Sev3", "P4"), ("Sev4", "P4")])
+def test_priority_starts_at_least_as_urgent_as_the_azure_severity(sev, priority):
+    svc = fake_services()
+    payload = json.loads(sample("azure_monitor/derived_adf_pipeline_failed_log_alert_v2.json"))
+    payload["data"]["essentials"]["severity"] = sev
+    result = post(svc, "azure-monitor", json.dumps(payload).encode())[1]["results"][0]
+    ticket = svc.store.get(result["ticket_id"])
+    assert ticket.priority == priority
+    assert (ticket.sla_due_at - ticket.created_at).total_seconds() == svc.settings.sla_seconds(priority)
