@@ -27,6 +27,11 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _aware(value: datetime) -> datetime:
+    # A row read back from storage may have lost its zone; times here are always UTC.
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
 def _catalog_classify() -> Classifier:
     from shared.rca.catalog import classify  # the catalog is large; load it with the first analysis
 
@@ -124,8 +129,8 @@ class Analyzer:
             return None
         if found is None or found.cached_at is None:
             return None
-        cached_at = found.cached_at if found.cached_at.tzinfo else found.cached_at.replace(tzinfo=timezone.utc)
-        if self._clock() - cached_at >= self.ttl:
+        cached_at = _aware(found.cached_at)
+        if _aware(self._clock()) - cached_at >= self.ttl:
             return None
         if found.source == RcaSource.CATALOG and self.refiner is not None:
             return None  # cached before Gemini was configured: worth refining now

@@ -87,6 +87,16 @@ class GeminiServer(FakeServer):
         self.route("POST", r"/v1beta/models/(?P<model>[^/:]+):generateContent", self._generate)
 
     # -- scripting ---------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget requests, scripts and errors (a module-wide server is cheaper than one per test)."""
+        with self._lock:
+            self.requests.clear()
+            self.faults.clear()
+            self.errors.clear()
+        self.replies.clear()
+        self.expect_once.clear()
+        self.responder = lambda req: valid_reply(self.prompt_of(req))
+
     def fail_status(self, status: int, times: int = 1, delay: float = 0.0) -> None:
         body = {"error": {"code": status, "message": f"injected {status}",
                           "status": GOOGLE_STATUS.get(status, "UNKNOWN")}}
