@@ -115,6 +115,15 @@ class FakeJira(FakeServer):
         self.route("POST", r"/rest/api/3/issue/([A-Z][A-Z0-9]*-\d+)/transitions", self._transition)
         self.route("POST", r"/rest/api/3/issue/([A-Z][A-Z0-9]*-\d+)/comment", self._comment)
 
+    def reset(self) -> None:
+        """Forget issues, requests and faults, so one running server can serve many tests."""
+        with self._lock:
+            self.issues.clear()
+            self.requests.clear()
+            self.faults.clear()
+            self.errors.clear()
+        self.priority_on_screen = True
+
     # -- helpers --------------------------------------------------------------------------
     def _auth(self, rec: Recorded) -> Reply | None:
         expected = "Basic " + base64.b64encode(f"{self.email}:{self.token}".encode()).decode()

@@ -103,6 +103,15 @@ class FakeSlack(FakeServer):
         self.route("POST", r"/api/chat\.postMessage", self._post)
         self.route("POST", r"/api/chat\.update", self._update)
 
+    def reset(self) -> None:
+        """Forget messages, requests and faults, so one running server can serve many tests."""
+        with self._lock:
+            self.messages.clear()
+            self.requests.clear()
+            self.faults.clear()
+            self.errors.clear()
+            self.warnings.clear()
+
     @property
     def api_url(self) -> str:
         return self.url + "/api/"
