@@ -1,0 +1,1 @@
+"""Enrichment: fetch the real error of a failure from the Databricks Jobs API and ADF/Synapse REST."""
