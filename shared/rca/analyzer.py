@@ -94,7 +94,12 @@ class Analyzer:
         self._count("analyses")
         if self._classify is None:
             self._classify = _catalog_classify()
-        hypothesis = self._classify(evidence).model_copy(update={"source": RcaSource.CATALOG})
+        # The catalog's own severity, without this alert's Azure floor: what gets cached must not
+        # carry one alert's floor to the next. The floor is applied to every result on the way out.
+        # The same goes for the LLM's view, so it is not told the Azure severity either.
+        alert_free = evidence.model_copy(update={"azure_severity": None})
+        intrinsic = self._classify(alert_free)
+        hypothesis = intrinsic.model_copy(update={"source": RcaSource.CATALOG})
         fingerprint = hypothesis.fingerprint
         cached = self._lookup(fingerprint)
         if cached is not None:
@@ -106,12 +111,13 @@ class Analyzer:
         from shared.rca.gemini import RefinerError
 
         try:
-            refinement = self.refiner.refine(evidence, hypothesis)
+            refinement = self.refiner.refine(alert_free, hypothesis)
         except RefinerError as exc:
             self._count("llm_calls" if exc.called else "circuit_open")
             self._count("fallbacks")
             fallback = hypothesis.model_copy(update={
-                "source": RcaSource.FALLBACK, "note": f"catalog result used: {exc.reason}",
+                "source": RcaSource.FALLBACK,
+                "note": "; ".join(filter(None, [f"catalog result used: {exc.reason}", hypothesis.note])),
                 "tokens": dict(exc.tokens), "model": getattr(self.refiner, "model", None)})
             return apply_floor(fallback, evidence.azure_severity)
         self._count("llm_calls")

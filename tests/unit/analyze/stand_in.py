@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from shared.rca.evidence import FailedStep, FailureEvidence
+from shared.rca.guard import azure_floor, most_urgent
 from shared.rca.model import Category, RcaResult, Severity, severity_to_priority
 from shared.tickets import Stage, Ticket
 
@@ -30,6 +31,8 @@ def stand_in_classify(evidence: FailureEvidence) -> RcaResult:
         if re.search(pattern, text, re.I):
             category, severity = cat, sev
             break
+    floor = azure_floor(evidence.azure_severity)  # the real catalog floors by Azure severity too
+    severity = most_urgent(severity, floor)
     normalized = re.sub(r"\d+", "<n>", text.lower())
     digest = hashlib.sha256(f"{evidence.service}|{evidence.error_code}|{normalized}".encode()).hexdigest()
     first = text.splitlines()[0][:200] if text else None
