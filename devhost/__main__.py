@@ -118,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
         web_root = args.web_root if args.web_root.is_dir() else None
         plan = HostPlan(functions=functions, sock=sock, port=port, config=config,
                         signalr_connection=signalr_connection, web_root=web_root, demo=args.demo,
-                        component_lines=components.lines, announce=lambda line: print(line, flush=True))
+                        component_lines=components.lines, child_pids=components.pids,
+                        announce=lambda line: print(line, flush=True))
         asyncio.run(serve(plan))
         return 0
     except PortInUseError as exc:

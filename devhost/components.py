@@ -37,6 +37,10 @@ class Components:
     servicebus: ServiceBusEmulator | None = None
     lines: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def pids(self) -> list[int]:
+        return [child.process.pid for child in (self.azurite, self.servicebus) if child is not None]
+
     def stop(self) -> None:
         for child in (self.servicebus, self.azurite):
             if child is not None:

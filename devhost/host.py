@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -45,7 +46,21 @@ class HostPlan:
     web_root: Path | None
     demo: bool = False
     component_lines: dict[str, str] | None = None
+    child_pids: list[int] | None = None
     announce: Callable[[str], None] = print
+
+
+def _write_ready_file(plan: HostPlan, base_url: str) -> None:
+    """For launchers (devhost.testing): where everything listens, written just before the Dashboard line."""
+    path = os.environ.get("DEVHOST_READY_FILE")
+    if not path:
+        return
+    settings = {name: os.environ.get(name) for name in
+                ("AzureWebJobsStorage", "ServiceBusConnection", "AzureSignalRConnectionString", "INGEST_API_KEY")}
+    info = {"base_url": base_url, "port": plan.port, "pid": os.getpid(), "child_pids": plan.child_pids or [],
+            "settings": settings}
+    Path(path + ".tmp").write_text(json.dumps(info), encoding="utf-8")
+    os.replace(path + ".tmp", path)
 
 
 def _admin_routes(app: web.Application, signalr: SignalRService, functions: list[HostedFunction]) -> None:
@@ -122,6 +137,7 @@ async def serve(plan: HostPlan) -> None:
         plan.announce(f"functions host: {base_url}/{plan.config.route_prefix} ({len(functions)} functions)")
         for line in _describe(http, pumps, timers):
             plan.announce(line)
+        _write_ready_file(plan, base_url)
         plan.announce(f"Dashboard: {base_url}/")
         demo = asyncio.create_task(post_demo_alerts(base_url, os.environ.get("INGEST_API_KEY"),
                                                     plan.config.route_prefix)) if plan.demo else None

@@ -50,7 +50,9 @@ def to_function_message(message: Any) -> FunctionMessage:
         dead_letter_error_description=_text(message.dead_letter_error_description),
         dead_letter_reason=_text(message.dead_letter_reason),
         dead_letter_source=_text(message.dead_letter_source),
-        delivery_count=message.delivery_count,
+        # The wire carries prior attempts (AMQP counts from 0); the Functions host, like the .NET and Java
+        # SDKs, adds one, so the first delivery a function sees is 1. The Python SDK passes the raw value.
+        delivery_count=(message.delivery_count or 0) + 1,
         enqueued_sequence_number=message.enqueued_sequence_number,
         enqueued_time_utc=message.enqueued_time_utc,
         expires_at_utc=message.expires_at_utc,

@@ -1,0 +1,32 @@
+"""Helpers for the devhost suite: the sample app's constants, its state records, polling."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+SAMPLE_APP = "tests.integration.devhost.sample_app:app"
+API_KEY = "sample-key"
+
+
+def read_records(state_dir: Path, name: str) -> list[dict[str, Any]]:
+    path = state_dir / f"{name}.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05) -> Any:
+    """Poll until `condition()` is truthy and return it; fail the test with a clear message otherwise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout}s")
