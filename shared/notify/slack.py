@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import TYPE_CHECKING, Any
 
 from shared.errors import PermanentError, RetryableError
@@ -21,9 +22,15 @@ RETRYABLE_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_una
 
 
 def _retry_handlers(max_retries: int, backoff: float, max_retry_after: float) -> list[Any]:
-    from slack_sdk.http_retry import (BackoffRetryIntervalCalculator, ConnectionErrorRetryHandler,
+    from slack_sdk.http_retry import (BackoffRetryIntervalCalculator, ConnectionErrorRetryHandler, Jitter,
                                       RateLimitErrorRetryHandler)
     from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+
+    class ProportionalJitter(Jitter):
+        """The SDK's default jitter adds up to a whole second whatever the backoff; scale it instead."""
+
+        def recalculate(self, duration: float) -> float:
+            return duration * (1 + random.random())
 
     class CappedRateLimitHandler(RateLimitErrorRetryHandler):
         """The SDK sleeps for Retry-After; a long wait is better spent by Service Bus redelivering."""
@@ -38,7 +45,7 @@ def _retry_handlers(max_retries: int, backoff: float, max_retry_after: float) ->
                 wait = 1.0
             return wait <= max_retry_after
 
-    calc = BackoffRetryIntervalCalculator(backoff_factor=backoff)
+    calc = BackoffRetryIntervalCalculator(backoff_factor=backoff, jitter=ProportionalJitter())
     return [
         ConnectionErrorRetryHandler(max_retry_count=max_retries, interval_calculator=calc),
         CappedRateLimitHandler(max_retry_count=max_retries),
@@ -51,7 +58,7 @@ class SlackClient:
     PermanentError (channel_not_found, invalid_auth, invalid_blocks, ...). Never echoes the token."""
 
     def __init__(self, token: str, channel: str | None, base_url: str | None = None, *,
-                 timeout: int = 10, max_retries: int = 2, retry_backoff: float = 0.5,
+                 timeout: float = 10, max_retries: int = 2, retry_backoff: float = 0.5,
                  max_retry_after: float = 30.0, client: "WebClient | None" = None) -> None:
         self.channel = channel or ""
         if client is None:

@@ -22,5 +22,5 @@ def make_jira(server: FakeJira, **kw: object) -> JiraClient:
 
 def make_slack(server: FakeSlack, **kw: object) -> SlackClient:
     return SlackClient(str(kw.pop("token", server.token)), str(kw.pop("channel", "#aiops-alerts")),
-                       server.api_url, timeout=int(kw.pop("timeout", 2)), max_retries=2, retry_backoff=0.01,
+                       server.api_url, timeout=float(kw.pop("timeout", 2)), max_retries=2, retry_backoff=0.01,
                        max_retry_after=float(kw.pop("max_retry_after", 5)))
