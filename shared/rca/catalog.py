@@ -1,0 +1,113 @@
+"""The built-in failure catalog: classify FailureEvidence into an RcaResult without any external call."""
+
+from __future__ import annotations
+
+from shared.rca.catalog_entity import clean_quote, extract_entity, quote_around
+from shared.rca.catalog_load import Catalog, CatalogEntry, load_catalog
+from shared.rca.catalog_match import Match, match_evidence
+from shared.rca.evidence import FailureEvidence
+from shared.rca.fingerprint import fingerprint
+from shared.rca.model import SEVERITY_RANK, RcaResult, RcaSource, Severity, severity_to_priority
+
+__all__ = ["classify", "severity_floor", "apply_severity_floor", "evidence_fingerprint"]
+
+FALLBACK_CONFIDENCE = 0.2
+MAX_CONFIDENCE = 0.95
+# When a different category scores almost as high, the result is less certain.
+AMBIGUITY_MARGIN = 0.05
+AMBIGUITY_FACTOR = 0.85
+MAX_EVIDENCE = 3
+
+_AZURE_SEVERITY = {"sev0": Severity.CRITICAL, "sev1": Severity.HIGH, "sev2": Severity.MEDIUM,
+                   "sev3": Severity.LOW, "sev4": Severity.LOW}
+
+
+def severity_floor(azure_severity: str | None) -> Severity | None:
+    """The least urgent RCA severity the alert's own Azure severity allows (Sev0 -> Critical ...)."""
+    if not azure_severity:
+        return None
+    key = azure_severity.strip().lower().replace(" ", "")
+    return _AZURE_SEVERITY.get(key if key.startswith("sev") else f"sev{key}")
+
+
+def apply_severity_floor(severity: Severity, azure_severity: str | None) -> Severity:
+    """Raise severity to the alert's floor; never lowers it."""
+    floor = severity_floor(azure_severity)
+    if floor is not None and SEVERITY_RANK[floor] < SEVERITY_RANK[severity]:
+        return floor
+    return severity
+
+
+def evidence_fingerprint(evidence: FailureEvidence) -> str:
+    """Fingerprint of the innermost reported error: its message preferred over its (noisier) trace."""
+    code = next((c for s in evidence.failed_steps for c in (s.error_code, s.termination_code) if c), None)
+    code = code or evidence.error_code or evidence.termination_code or evidence.cluster_termination_code
+    text = next((t for s in evidence.failed_steps for t in (s.error_message, s.error_trace) if t), None)
+    return fingerprint(evidence.service, code, text or evidence.message)
+
+
+def _fallback(catalog: Catalog, service: str) -> CatalogEntry:
+    entry = catalog.fallbacks.get(service) or catalog.fallbacks.get("default")
+    if entry is None:
+        raise RuntimeError("the catalog has no fallback.default entry")
+    return entry
+
+
+def _confidence(best: Match, matches: list[Match]) -> float:
+    runner_up = next((m.score for m in matches if m.entry.category != best.entry.category), 0.0)
+    confidence = min(MAX_CONFIDENCE, best.score)
+    if runner_up >= best.score - AMBIGUITY_MARGIN:
+        confidence *= AMBIGUITY_FACTOR
+    return round(confidence, 2)
+
+
+def _evidence_lines(best: Match | None, matches: list[Match], texts: list[str]) -> list[str]:
+    lines: list[str] = []
+    for match in [best, *matches[:4]] if best else []:
+        if match.span is not None and match.text_index is not None:
+            quote = quote_around(texts[match.text_index], match.span)
+        elif match.via_code:
+            quote = f"error code {clean_quote(match.via_code)}"
+        else:
+            continue
+        if quote and quote not in lines:
+            lines.append(quote)
+        if len(lines) >= MAX_EVIDENCE:
+            break
+    if not lines and texts:
+        lines.append(clean_quote(texts[0]))
+    return lines
+
+
+def _note(best: Match, matches: list[Match]) -> str | None:
+    other = next((m for m in matches if m.entry.category != best.entry.category), None)
+    if other is None:
+        return None
+    return f"alternative hypothesis: {other.entry.category.value} ({other.entry.id}, score {other.score:.2f})"
+
+
+def classify(evidence: FailureEvidence, catalog: Catalog | None = None) -> RcaResult:
+    """Always returns a result: the best catalog match, or a low-confidence best guess."""
+    catalog = catalog or load_catalog()
+    texts = evidence.texts()
+    matches = match_evidence(catalog, evidence)
+    best = matches[0] if matches else None
+    entry = best.entry if best else _fallback(catalog, evidence.service)
+    severity = apply_severity_floor(entry.severity, evidence.azure_severity)
+    return RcaResult(
+        category=entry.category,
+        error_type=entry.error_type[:120],
+        root_cause=entry.root_cause,
+        affected_entity=extract_entity(texts),
+        severity=severity,
+        priority=severity_to_priority(severity),
+        confidence=_confidence(best, matches) if best else FALLBACK_CONFIDENCE,
+        recommendations=list(entry.recommendations),
+        auto_heal_possible=entry.auto_heal_possible,
+        evidence=_evidence_lines(best, matches, texts),
+        documentation_url=entry.documentation_url,
+        source=RcaSource.CATALOG,
+        catalog_entry=entry.id,
+        fingerprint=evidence_fingerprint(evidence),
+        note=_note(best, matches) if best else "no catalog entry matched; category is a best guess",
+    )
