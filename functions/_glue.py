@@ -10,6 +10,7 @@ from typing import Any, Callable
 import azure.functions as func
 
 from shared.api import MAX_BODY, ApiError, ApiResponse, error_response
+from shared.errors import IntegrationError
 from shared.ports import Outcome
 
 __all__ = ["http", "push", "send", "queue_body", "SIGNALR", "timed"]
@@ -50,9 +51,16 @@ def push(signalr: func.Out[str] | None, outcome: Outcome) -> None:
         signalr.set(json.dumps([c.signalr_message() for c in outcome.changes], default=str))
 
 
-def send(outcome: Outcome, publisher: Any) -> None:
+def send(outcome: Outcome, publisher: Any, best_effort: bool = False) -> None:
+    """Send an outcome's messages. Best effort (an HTTP action already stored its change): a lost
+    follow-up costs a Slack refresh or a Jira transition, so it is logged, not turned into a 500."""
     for message in outcome.messages:
-        publisher.send(message.queue, message.body, message.message_id)
+        try:
+            publisher.send(message.queue, message.body, message.message_id)
+        except IntegrationError:
+            if not best_effort:
+                raise
+            log.error("follow-up message not sent", extra={"ticket_id": message.body.get("ticket_id")})
 
 
 def queue_body(msg: func.ServiceBusMessage) -> dict[str, Any]:

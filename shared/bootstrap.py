@@ -59,6 +59,10 @@ def build_services(settings: Settings, prefix: str = "", **overrides: Any) -> Se
     parts.setdefault("publisher", ServiceBusPublisher(settings))
     for name, adapter in _integrations(settings).items():
         parts.setdefault(name, adapter)
+    if "analyzer" not in parts:
+        from shared.integrations import build_analyzer_for
+
+        parts["analyzer"] = build_analyzer_for(settings, parts["rca_cache"])
     return Services(settings=settings, **parts)
 
 

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     adf_resource_group: str | None = _alias("ADF_RESOURCE_GROUP")
     adf_factory_name: str | None = _alias("ADF_FACTORY_NAME")
     arm_base_url: str = Field(default=PUBLIC_ARM, validation_alias="ARM_BASE_URL")
+    # A static ARM bearer token, for local fakes and break-glass use; Azure uses managed identity.
+    arm_token: str | None = _alias("ARM_TOKEN")
+    synapse_endpoint: str | None = _alias("SYNAPSE_ENDPOINT")
 
     gemini_api_key: str | None = _alias("GEMINI_API_KEY")
     gemini_model: str = Field(default="gemini-2.5-flash", validation_alias="GEMINI_MODEL")

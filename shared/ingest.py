@@ -164,3 +164,30 @@ def _note_resolved(ticket: Ticket, notice: ResolvedNotice, svc: Services) -> Non
         from shared.lifecycle import apply_resolve
 
         apply_resolve(ticket, f"{notice.source} (auto)", notice.at, note=notice.detail)
+
+
+def spawn_run_ticket(body: dict[str, Any], svc: Services) -> Outcome:
+    """A failed run that enrichment found for a run-less alert becomes (or joins) its run's ticket."""
+    from shared.errors import RetryableError
+
+    outcome = Outcome()
+    parent = svc.store.get(str(body.get("parent_ticket_id") or ""))
+    run = body.get("run") or {}
+    if parent is None or not run.get("run_id"):
+        return outcome
+    alert = Alert(
+        source=run.get("source") or parent.source, signal="enrichment", event=AlertEvent.FAILURE,
+        resource_id=run.get("resource_id") or parent.resource_id, resource_name=parent.resource,
+        subscription_id=parent.subscription_id, resource_group=parent.resource_group,
+        pipeline=run.get("pipeline") or parent.pipeline, run_id=str(run["run_id"]),
+        error_message=run.get("message") or None, azure_severity=parent.azure_severity,
+        alert_id=parent.alert_ids[0] if parent.alert_ids else None,
+        alert_rule=parent.alert_rules[0] if parent.alert_rules else None, tags=dict(parent.tags),
+    )
+    try:
+        result = _failure(alert, dedup_key(alert), svc, outcome)
+    except ApiError as exc:  # the queue retries what an HTTP caller would have retried
+        raise RetryableError("servicebus", exc.message) from None
+    svc.record(parent.id, "enrich", "run_ticket", run_id=alert.run_id, ticket_id=result["ticket_id"],
+               status=result["status"])
+    return outcome

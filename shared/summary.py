@@ -1,0 +1,105 @@
+"""GET /api/summary: counts, MTTA/MTTR (mean, p50, per priority), SLA compliance, trends, by team."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from datetime import timedelta
+from typing import Any, Iterable, Mapping
+
+from shared.api import ApiError
+from shared.services import Services
+from shared.tickets import Ticket, TicketStatus
+
+__all__ = ["summarize", "summary_for"]
+
+
+def _stats(values: Iterable[float]) -> dict[str, float | int | None]:
+    data = sorted(values)
+    if not data:
+        return {"mean_seconds": None, "p50_seconds": None, "n": 0}
+    return {"mean_seconds": round(statistics.fmean(data), 1), "p50_seconds": round(statistics.median(data), 1),
+            "n": len(data)}
+
+
+def _durations(tickets: list[Ticket], end: str) -> dict[str, Any]:
+    by_priority: dict[str, list[float]] = defaultdict(list)
+    for t in tickets:
+        at = getattr(t, f"{end}_at")
+        if at is not None:
+            by_priority[t.priority].append((at - t.created_at).total_seconds())
+    every = [v for values in by_priority.values() for v in values]
+    return {**_stats(every), "by_priority": {p: _stats(v) for p, v in sorted(by_priority.items())}}
+
+
+def _category(t: Ticket) -> str:
+    return t.rca.category.value if t.rca else "unclassified"
+
+
+def summarize(tickets: list[Ticket], days: int) -> dict[str, Any]:
+    sla = Counter(t.sla_status for t in tickets)
+    decided = sla["met"] + sla["breached"]
+    per_day: dict[str, Counter[str]] = defaultdict(Counter)
+    resolve_by_day: dict[str, list[float]] = defaultdict(list)
+    recurring: dict[str, dict[str, Any]] = {}
+    teams: dict[str, dict[str, Any]] = defaultdict(lambda: {"tickets": 0, "resolve": [], "llm_tokens": 0})
+    llm_calls = llm_tokens = 0
+    for t in tickets:
+        day = f"{t.created_at:%Y-%m-%d}"
+        per_day[day][_category(t)] += 1
+        team = teams[t.team]
+        team["tickets"] += 1
+        if t.resolved_at:
+            seconds = (t.resolved_at - t.created_at).total_seconds()
+            resolve_by_day[f"{t.resolved_at:%Y-%m-%d}"].append(seconds)
+            team["resolve"].append(seconds)
+        if t.rca:
+            tokens = int(t.rca.tokens.get("total", 0) or 0)
+            llm_calls += 1 if t.rca.source.value == "llm" else 0
+            llm_tokens += tokens
+            team["llm_tokens"] += tokens
+            if t.rca.fingerprint:
+                entry = recurring.setdefault(t.rca.fingerprint, {"fingerprint": t.rca.fingerprint, "tickets": 0,
+                                                                  "occurrences": 0, "error_type": t.rca.error_type,
+                                                                  "category": _category(t), "last_seen_at": None})
+                entry["tickets"] += 1
+                entry["occurrences"] += t.occurrences
+                entry["last_seen_at"] = max(filter(None, [entry["last_seen_at"], t.last_seen_at.isoformat()]))
+    open_tickets = [t for t in tickets if t.status != TicketStatus.RESOLVED]
+    return {
+        "window_days": days,
+        "total": len(tickets),
+        "counts": {
+            "by_status": dict(Counter(t.status.value for t in tickets)),
+            "by_priority": dict(Counter(t.priority for t in tickets)),
+            "by_source": dict(Counter(t.source for t in tickets)),
+            "by_category": dict(Counter(_category(t) for t in tickets)),
+            "by_team": dict(Counter(t.team for t in tickets)),
+        },
+        "open_by_priority": dict(Counter(t.priority for t in open_tickets)),
+        "mtta": _durations(tickets, "acknowledged"),
+        "mttr": _durations(tickets, "resolved"),
+        "sla": {"met": sla["met"], "breached": sla["breached"], "pending": sla["pending"],
+                "compliance": round(sla["met"] / decided, 4) if decided else None},
+        "breaches": sla["breached"],
+        "per_day": [{"date": d, "by_category": dict(c), "total": sum(c.values())} for d, c in sorted(per_day.items())],
+        "mttr_trend": [{"date": d, "mean_seconds": round(statistics.fmean(v), 1), "n": len(v)}
+                       for d, v in sorted(resolve_by_day.items())],
+        "top_recurring": sorted(recurring.values(), key=lambda r: (-r["tickets"], -r["occurrences"]))[:10],
+        "by_team": sorted(({"team": name, "tickets": v["tickets"], "llm_tokens": v["llm_tokens"],
+                            "mttr_seconds": round(statistics.fmean(v["resolve"]), 1) if v["resolve"] else None}
+                           for name, v in teams.items()), key=lambda r: -r["tickets"]),
+        "llm": {"calls": llm_calls, "tokens": llm_tokens},
+    }
+
+
+def summary_for(params: Mapping[str, str], svc: Services) -> dict[str, Any]:
+    try:
+        days = int(params.get("days") or 30)
+        if not 1 <= days <= 366:
+            raise ValueError
+    except ValueError:
+        raise ApiError(400, "invalid_query", "days must be an integer from 1 to 366",
+                       [{"field": "days", "problem": "out of range"}]) from None
+    since = svc.clock.now() - timedelta(days=days)
+    return summarize(svc.store.all_tickets(since=since), days)

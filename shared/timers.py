@@ -1,0 +1,74 @@
+"""Timer work: the SLA monitor (breach and warning at the moment they happen) and the redrive of stuck tickets."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from shared.ports import OutboundMessage, Outcome, TicketChange
+from shared.services import Services
+from shared.tickets import Stage, Ticket, TicketStatus
+
+__all__ = ["check_sla", "redrive_stuck", "NEXT_STAGE"]
+
+log = logging.getLogger(__name__)
+
+# Which message moves a ticket on from the stage it is stuck at.
+NEXT_STAGE = {Stage.INGESTED: "enrich", Stage.ENRICHED: "analyze", Stage.ANALYZED: "notify"}
+
+
+def _breach(ticket: Ticket, now: datetime) -> bool:
+    if ticket.sla_status != "pending" or ticket.acknowledged_at or not ticket.is_open:
+        return False
+    ticket.sla_status, ticket.sla_breached_at = "breached", now
+    return True
+
+
+def _warn(ticket: Ticket, now: datetime) -> bool:
+    if ticket.sla_warned_at or ticket.sla_status != "pending" or ticket.acknowledged_at:
+        return False
+    ticket.sla_warned_at = now
+    return True
+
+
+def check_sla(svc: Services) -> Outcome:
+    now, outcome = svc.clock.now(), Outcome()
+    fraction = svc.settings.sla_warning_fraction
+    for ticket in svc.store.open_unacknowledged():
+        if ticket.sla_due_at is None or ticket.sla_status != "pending":
+            continue
+        if now >= ticket.sla_due_at:
+            updated = svc.store.mutate(ticket.id, lambda t: _breach(t, now))
+            if updated is None or updated.sla_breached_at != now:
+                continue  # someone acknowledged it in the meantime, or another timer got there first
+            svc.record(ticket.id, "sla-monitor", "sla_breached", due=ticket.sla_due_at.isoformat(),
+                       priority=ticket.priority)
+            outcome.changes.append(TicketChange("sla_breached", updated))
+            outcome.messages.append(OutboundMessage(
+                svc.settings.notify_queue, {"ticket_id": ticket.id, "stage": "notify", "kind": "sla_breached"},
+                f"{ticket.id}:sla_breached"))
+        elif fraction < 1 and now >= ticket.created_at + (ticket.sla_due_at - ticket.created_at) * fraction:
+            updated = svc.store.mutate(ticket.id, lambda t: _warn(t, now))
+            if updated is not None and updated.sla_warned_at == now:
+                svc.record(ticket.id, "sla-monitor", "sla_warning", due=ticket.sla_due_at.isoformat())
+    return outcome
+
+
+def redrive_stuck(svc: Services) -> Outcome:
+    """Re-send the next stage's message for tickets stuck longer than REDRIVE_AFTER_SECONDS.
+    The message id carries the stuck time, so Service Bus duplicate detection does not swallow it."""
+    now, outcome = svc.clock.now(), Outcome()
+    cutoff = now - timedelta(seconds=svc.settings.redrive_after_seconds)
+    queues = {"enrich": svc.settings.enrich_queue, "analyze": svc.settings.analyze_queue,
+              "notify": svc.settings.notify_queue}
+    for ticket in svc.store.in_flight():
+        stage = NEXT_STAGE.get(ticket.stage)
+        stuck_since = ticket.stage_at or ticket.created_at
+        if stage is None or ticket.status == TicketStatus.PIPELINE_ERROR or stuck_since > cutoff:
+            continue
+        body = {"ticket_id": ticket.id, "stage": stage, **({"kind": "ticket"} if stage == "notify" else {})}
+        outcome.messages.append(OutboundMessage(queues[stage], body,
+                                                f"{ticket.id}:{stage}:redrive:{int(stuck_since.timestamp())}"))
+        svc.record(ticket.id, "redrive", "redriven", stage=stage, stuck_since=stuck_since.isoformat())
+        log.warning("redriving stuck ticket", extra={"ticket_id": ticket.id, "stage": stage})
+    return outcome
