@@ -13,7 +13,7 @@ from proton import Connection, Delivery, Event, Link, Message, Sender, Terminus
 from . import wire
 from .codec import CodecError, parse_message, unpack_batch
 from .entity import Entity, LockLost
-from .management import cbs_reply, management_reply
+from .management import cbs_reply, management_reply, not_found_reply
 from .settings import QueueSettings
 
 __all__ = ["Broker", "MAX_MESSAGE_BYTES"]
@@ -122,8 +122,9 @@ class Broker:
         address = wire.parse_address(remote.address)
         entity = self.entities.get(address.entity.lower()) if address else None
         link.sb_kind, link.sb_entity, link.sb_receive_and_delete = None, entity, False
-        if address is None or (entity is None and address.node != "cbs"):
-            return self._refuse(link, wire.NOT_FOUND, f"The messaging entity '{remote.address}' could not be found.")
+        missing = f"The messaging entity '{remote.address}' could not be found."
+        if address is None or (entity is None and address.node == "entity" and link.is_sender):
+            return self._refuse(link, wire.NOT_FOUND, missing)
         if address.node != "entity":
             link.sb_kind = address.node
             if link.is_sender:
@@ -132,8 +133,12 @@ class Broker:
             link.sb_kind = "consumer"
             link.sb_receive_and_delete = link.remote_snd_settle_mode == Link.SND_SETTLED
             self._consumers[entity].append(link)
-        elif address.is_dead_letter:
-            return self._refuse(link, wire.NOT_ALLOWED, "Messages cannot be sent to a dead-letter sub-queue.")
+        elif entity is None or address.is_dead_letter:
+            # A detach would race the SDK's first transfer and surface as a vague error; Service Bus
+            # clients see a rejected transfer carrying the condition instead.
+            link.sb_kind = "refused"
+            link.sb_refusal = (wire.NOT_FOUND, missing) if entity is None else (
+                wire.NOT_ALLOWED, "Messages cannot be sent to a dead-letter sub-queue.")
         else:
             link.sb_kind = "producer"
             link.max_message_size = MAX_MESSAGE_BYTES
@@ -204,6 +209,8 @@ class Broker:
         kind = link.sb_kind
         if len(payload) > MAX_MESSAGE_BYTES:
             return wire.condition(wire.SIZE_EXCEEDED, f"The message is larger than {MAX_MESSAGE_BYTES} bytes.")
+        if kind == "refused":
+            return wire.condition(*link.sb_refusal)
         if kind == "producer":
             try:
                 parsed = [parse_message(item) for item in (unpack_batch(payload) or [payload])]
@@ -220,6 +227,8 @@ class Broker:
                 return wire.condition(wire.DECODE_ERROR, f"The request could not be decoded: {error}")
             if kind == "cbs":
                 reply = cbs_reply(request)
+            elif link.sb_entity is None:
+                reply = not_found_reply(request, f"The messaging entity '{link.sb_address.entity}' could not be found.")
             else:
                 reply = management_reply(link.sb_entity, request, self.clock())
             self._reply(link, request, reply)

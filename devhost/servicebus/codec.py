@@ -194,15 +194,19 @@ def parse_message(buf: bytes) -> ParsedMessage:
 def unpack_batch(buf: bytes) -> list[bytes] | None:
     """Inner messages of a batch (format 0x80013700: each Data section one whole message), else None.
 
-    proton does not expose the transfer's message-format, so a batch is recognised by its shape: a
-    body made only of Data sections that each hold a complete, well-formed message.
+    proton does not expose the transfer's message-format, so a batch is recognised by its shape: no
+    header or application properties, a body made only of Data sections that each hold a complete,
+    well-formed message, and (as every Service Bus SDK builds the envelope) either no properties or
+    the first inner message's message-id.
     """
     try:
         sections = split_sections(buf)
     except (CodecError, IndexError, struct.error):
         return None
-    body = [section for section in sections if section[0] in BODY_CODES]
-    if not body or any(code != DATA for code, *_ in body):
+    if any(code in (HEADER, APPLICATION_PROPERTIES, AMQP_SEQUENCE, AMQP_VALUE) for code, *_ in sections):
+        return None
+    body = [section for section in sections if section[0] == DATA]
+    if not body:
         return None
     inner = []
     for _, _, value_start, end in body:
@@ -215,4 +219,17 @@ def unpack_batch(buf: bytes) -> list[bytes] | None:
         if not any(code in BODY_CODES for code, *_ in inner_sections):
             return None
         inner.append(payload)
+    envelope = [section for section in sections if section[0] == PROPERTIES]
+    if envelope:
+        try:
+            envelope_id = _first_field(decode_value(buf[envelope[0][2]:envelope[0][3]]))
+            first_id = _first_field(parse_message(inner[0]).properties)
+        except (CodecError, ValueError, TypeError):
+            return None
+        if envelope_id != first_id:
+            return None
     return inner
+
+
+def _first_field(fields: Any) -> Any:
+    return fields[0] if fields else None

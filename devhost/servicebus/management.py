@@ -11,7 +11,7 @@ from . import wire
 from .codec import CodecError, parse_message
 from .entity import Entity, LockLost, MessageNotFound
 
-__all__ = ["cbs_reply", "management_reply"]
+__all__ = ["cbs_reply", "management_reply", "not_found_reply"]
 
 Operation = Callable[[Entity, dict, float], tuple[int, Any]]
 
@@ -23,6 +23,11 @@ class _BadRequest(Exception):
 def cbs_reply(request: Message) -> Message:
     # The emulator trusts every token, as Microsoft's emulator does with its fixed SAS key.
     return Message(correlation_id=request.id, properties={"status-code": 202, "status-description": "Accepted"})
+
+
+def not_found_reply(request: Message, description: str) -> Message:
+    properties = {"statusCode": 404, "statusDescription": description, "errorCondition": wire.NOT_FOUND}
+    return Message(correlation_id=request.id, properties=properties)
 
 
 def management_reply(entity: Entity, request: Message, now: float) -> Message:
