@@ -14,6 +14,18 @@ SAMPLE_APP = "tests.integration.devhost.sample_app:app"
 API_KEY = "sample-key"
 
 
+def sample_env(state_dir: Path) -> dict[str, str | None]:
+    """Environment for the sample app: queue names, a short lock, 3 deliveries, 1-second timers."""
+    env: dict[str, str | None] = {
+        "SAMPLE_STATE_DIR": str(state_dir), "SAMPLE_QUEUE": "sample-work", "POISON_QUEUE": "sample-poison",
+        "WATCHED_QUEUE": "sample-watched", "SLOW_QUEUE": "sample-slow", "TICK_SCHEDULE": "0 0 0 1 1 *",
+        "DEVHOST_TIMER_SECONDS": "1", "DEVHOST_MAX_DELIVERY_COUNT": "3", "DEVHOST_LOCK_SECONDS": "2",
+        "INGEST_API_KEY": API_KEY, "DEVHOST_LOCAL_USER": None}
+    for name in ("AzureWebJobsStorage", "ServiceBusConnection", "AzureSignalRConnectionString"):
+        env[name] = None  # devhost must start and wire its own components
+    return env
+
+
 def read_records(state_dir: Path, name: str) -> list[dict[str, Any]]:
     path = state_dir / f"{name}.jsonl"
     if not path.exists():
