@@ -3,7 +3,8 @@ ticket, and hold back a retryable error until the other integration has had its 
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from shared.errors import IntegrationError, PermanentError, RetryableError
 from shared.services import Services
@@ -30,7 +31,8 @@ class Attempt:
                 text = text.replace(secret, "***")
         return text[:500]
 
-    def call(self, system: str, operation: str, fn: Callable[[], T], *, best_effort: bool = False) -> tuple[bool, T | None]:
+    def call(self, system: str, operation: str, fn: Callable[[], T], *,
+             best_effort: bool = False) -> tuple[bool, T | None]:
         """Run one call. (True, result) on success; on failure the error is audited, a permanent one
         is stored on the ticket, and a retryable one is kept for `finish` unless `best_effort`."""
         try:

@@ -22,8 +22,12 @@ RETRYABLE_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_una
 
 
 def _retry_handlers(max_retries: int, backoff: float, max_retry_after: float) -> list[Any]:
-    from slack_sdk.http_retry import (BackoffRetryIntervalCalculator, ConnectionErrorRetryHandler, Jitter,
-                                      RateLimitErrorRetryHandler)
+    from slack_sdk.http_retry import (
+        BackoffRetryIntervalCalculator,
+        ConnectionErrorRetryHandler,
+        Jitter,
+        RateLimitErrorRetryHandler,
+    )
     from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
     class ProportionalJitter(Jitter):
@@ -59,7 +63,7 @@ class SlackClient:
 
     def __init__(self, token: str, channel: str | None, base_url: str | None = None, *,
                  timeout: float = 10, max_retries: int = 2, retry_backoff: float = 0.5,
-                 max_retry_after: float = 30.0, client: "WebClient | None" = None) -> None:
+                 max_retry_after: float = 30.0, client: WebClient | None = None) -> None:
         self.channel = channel or ""
         if client is None:
             from slack_sdk import WebClient
@@ -81,7 +85,8 @@ class SlackClient:
             error = str(exc.response.get("error") or f"HTTP {status}") if isinstance(exc.response.data, dict) \
                 else f"HTTP {status}"
             retryable = status == 429 or status >= 500 or error in RETRYABLE_ERRORS
-            raise (RetryableError if retryable else PermanentError)(SYSTEM, f"{method}: {error}", status=status) from None
+            cls = RetryableError if retryable else PermanentError
+            raise cls(SYSTEM, f"{method}: {error}", status=status) from None
         except SlackClientError as exc:
             raise PermanentError(SYSTEM, f"{method}: {type(exc).__name__}") from None
         except (OSError, TimeoutError) as exc:  # URLError, connection reset, socket timeout

@@ -60,13 +60,15 @@ def status_line(ticket: Ticket) -> str:
     """Who did what, from the ticket itself, so every chat.update shows the full story."""
     parts = [f"{STATUS_EMOJI.get(ticket.status, '')} *{STATUS_LABEL.get(ticket.status, ticket.status)}*".strip()]
     if ticket.acknowledged_at:
-        parts.append(f"acknowledged by {fit(ticket.acknowledged_by or 'someone', 200)} {slack_date(ticket.acknowledged_at)}")
+        who = fit(ticket.acknowledged_by or 'someone', 200)
+        parts.append(f"acknowledged by {who} {slack_date(ticket.acknowledged_at)}")
     if ticket.status == TicketStatus.RESOLVED and ticket.resolved_at:
         parts.append(f"resolved by {fit(ticket.resolved_by or 'someone', 200)} {slack_date(ticket.resolved_at)}")
     if ticket.status == TicketStatus.OPEN and ticket.reopened_at:
         parts.append(f"reopened {slack_date(ticket.reopened_at)}")
     if ticket.sla_status == "breached":
-        parts.append(":warning: SLA breached" + (f" {slack_date(ticket.sla_breached_at)}" if ticket.sla_breached_at else ""))
+        when = f" {slack_date(ticket.sla_breached_at)}" if ticket.sla_breached_at else ""
+        parts.append(":warning: SLA breached" + when)
     return " · ".join(parts)
 
 
@@ -116,7 +118,8 @@ def ticket_blocks(ticket: Ticket, dashboard_url: str, note: str | None = None) -
     title = one_line(f"{PRIORITY_EMOJI.get(ticket.priority, '')} {ticket.priority} · {headline(ticket)}")
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": clip(title, HEADER_LIMIT), "emoji": True}},
-        {"type": "section", "text": _mrkdwn(fit(ticket.title or headline(ticket), TEXT_LIMIT)), "fields": _fields(ticket)},
+        {"type": "section", "text": _mrkdwn(fit(ticket.title or headline(ticket), TEXT_LIMIT)),
+         "fields": _fields(ticket)},
     ]
     rca = ticket.rca
     if rca and rca.root_cause.strip():

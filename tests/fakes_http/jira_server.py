@@ -41,7 +41,8 @@ def _check_attrs(node: dict[str, Any], where: str) -> None:
     elif kind == "orderedList" and attrs is not None:
         assert isinstance(attrs.get("order", 1), int) and attrs.get("order", 1) >= 1, f"{where}: bad order"
     elif kind == "codeBlock" and attrs is not None:
-        assert set(attrs) <= {"language"} and isinstance(attrs.get("language", ""), str), f"{where}: bad codeBlock attrs"
+        assert set(attrs) <= {"language"} and isinstance(attrs.get("language", ""), str), \
+            f"{where}: bad codeBlock attrs"
     elif kind in ("mention", "emoji"):
         assert isinstance(attrs, dict) and (attrs.get("id") or attrs.get("shortName")), f"{where}: {kind} needs attrs"
     else:
@@ -49,7 +50,8 @@ def _check_attrs(node: dict[str, Any], where: str) -> None:
 
 
 def _check_text(node: dict[str, Any], where: str, in_code: bool) -> None:
-    assert set(node) <= {"type", "text", "marks"}, f"{where}: unexpected keys {sorted(set(node) - {'type', 'text', 'marks'})}"
+    extra = sorted(set(node) - {"type", "text", "marks"})
+    assert not extra, f"{where}: unexpected keys {extra}"
     assert isinstance(node.get("text"), str) and node["text"], f"{where}: text nodes must have non-empty text"
     marks = node.get("marks", [])
     assert isinstance(marks, list), f"{where}: marks must be a list"
@@ -128,11 +130,13 @@ class FakeJira(FakeServer):
     def _auth(self, rec: Recorded) -> Reply | None:
         expected = "Basic " + base64.b64encode(f"{self.email}:{self.token}".encode()).decode()
         if rec.headers.get("authorization") != expected:
-            return Reply(401, {"errorMessages": ["You are not authenticated. Authentication required to perform this operation."]})
+            return Reply(401, {"errorMessages": [
+                "You are not authenticated. Authentication required to perform this operation."]})
         return None
 
     def _body(self, rec: Recorded) -> Any:
-        assert rec.headers.get("content-type", "").startswith("application/json"), "Content-Type must be application/json"
+        ctype = rec.headers.get("content-type", "")
+        assert ctype.startswith("application/json"), "Content-Type must be application/json"
         return rec.json()
 
     def _issue(self, key: str) -> JiraIssue | None:
@@ -140,7 +144,8 @@ class FakeJira(FakeServer):
 
     @staticmethod
     def _missing() -> Reply:
-        return Reply(404, {"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}})
+        return Reply(404, {"errorMessages": ["Issue does not exist or you do not have permission to see it."],
+                           "errors": {}})
 
     def issues_with_label(self, label: str) -> list[JiraIssue]:
         return [i for i in self.issues.values() if label in i.fields.get("labels", [])]
@@ -148,7 +153,8 @@ class FakeJira(FakeServer):
     # -- routes ---------------------------------------------------------------------------
     def _retired(self, rec: Recorded, m: re.Match[str]) -> Reply:
         self.errors.append("called the retired /rest/api/3/search endpoint")
-        return Reply(410, {"errorMessages": ["The requested API has been removed. Please migrate to the /rest/api/3/search/jql API."]})
+        return Reply(410, {"errorMessages": [
+            "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API."]})
 
     def _search(self, rec: Recorded, m: re.Match[str]) -> Reply:
         if (denied := self._auth(rec)):
@@ -156,7 +162,8 @@ class FakeJira(FakeServer):
         jql = (rec.query.get("jql") or [""])[0]
         match = re.fullmatch(r'\s*labels\s*=\s*"((?:[^"\\]|\\.)*)"(?:\s+ORDER BY created (?:ASC|DESC))?\s*', jql)
         if not match:
-            return Reply(400, {"errorMessages": [f"Error in the JQL Query: unsupported by the fake: {jql!r}"], "errors": {}})
+            return Reply(400, {"errorMessages": [f"Error in the JQL Query: unsupported by the fake: {jql!r}"],
+                               "errors": {}})
         label = re.sub(r"\\(.)", r"\1", match.group(1))
         wanted = [f for f in ((rec.query.get("fields") or [""])[0]).split(",") if f]
         hits = sorted(self.issues_with_label(label), key=lambda i: int(i.id))
@@ -207,7 +214,8 @@ class FakeJira(FakeServer):
             except AssertionError as exc:
                 errors["description"] = f"INVALID_INPUT: {exc}"
             if len(json.dumps(fields["description"])) > 32767:
-                errors["description"] = "The entered text is too long. It exceeds the allowed limit of 32,767 characters."
+                errors["description"] = ("The entered text is too long. "
+                                         "It exceeds the allowed limit of 32,767 characters.")
         if errors:
             self.errors.append(f"create rejected: {errors}")
             return Reply(400, {"errorMessages": [], "errors": errors})
@@ -245,7 +253,8 @@ class FakeJira(FakeServer):
         assert isinstance(wanted, str), "transition.id must be a string"
         pick = next((t for t in self._available(issue) if t["id"] == wanted), None)
         if pick is None:
-            return Reply(400, {"errorMessages": [f"Transition id '{wanted}' is not valid for this issue."], "errors": {}})
+            return Reply(400, {"errorMessages": [f"Transition id '{wanted}' is not valid for this issue."],
+                               "errors": {}})
         issue.status = pick["to"]["name"]
         return Reply(204, b"")
 

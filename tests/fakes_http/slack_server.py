@@ -80,7 +80,8 @@ def validate_blocks(blocks: Any) -> None:
             elements = block.get("elements")
             assert isinstance(elements, list) and 0 < len(elements) <= 25, f"{where}/elements: 1 to 25 items"
             for j, el in enumerate(elements):
-                assert isinstance(el, dict) and el.get("type") == "button", f"{where}/elements/{j}: fake supports buttons"
+                assert isinstance(el, dict) and el.get("type") == "button", \
+                    f"{where}/elements/{j}: the fake supports buttons only"
                 _button(el, f"{where}/elements/{j}", action_ids)
         elif kind == "divider":
             assert set(block) <= {"type", "block_id"}, f"{where}: divider takes no fields"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.errors import IntegrationError
 from shared.rca.model import Category, RcaResult, Severity
 from shared.tickets import SlackRef, Stage, Ticket
 
-NOW = datetime(2026, 12, 4, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
 DASHBOARD = "https://aiops.example.com"
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from shared.notify.jira_document import build_description, comment_document
-from tests.unit.notify.notify_samples import DASHBOARD, build_ticket
 from tests.fakes_http.jira_server import validate_adf
+from tests.unit.notify.notify_samples import DASHBOARD, build_ticket
 
 
 def nodes(doc: dict[str, Any], kind: str) -> list[dict[str, Any]]:
