@@ -151,3 +151,24 @@ def test_unknown_issue_is_permanent(jira: JiraClient) -> None:
     with pytest.raises(PermanentError) as err:
         jira.add_comment("OPS-99", "hello")
     assert err.value.status == 404
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"summary": "x" * 256}, "summary"),
+    ({"summary": "two\nlines"}, "summary"),
+    ({"summary": ""}, "summary"),
+    ({"issuetype": {"name": "Epicish"}}, "issuetype"),
+    ({"project": {"key": "ZZZ"}}, "project"),
+    ({"labels": ["has space"]}, "labels"),
+    ({"priority": {"name": "Urgent!"}}, "priority"),
+    ({"description": "plain string"}, "description"),
+    ({"assignee": {"id": "x"}}, "assignee"),
+])
+def test_the_fake_rejects_bad_create_fields_like_jira(jira_server: FakeJira, change: dict, field: str) -> None:
+    import requests
+    fields = {"project": {"key": "OPS"}, "summary": "ok", "issuetype": {"name": "Task"}, "labels": ["aiops"],
+              "description": {"type": "doc", "version": 1, "content": []}} | change
+    reply = requests.post(f"{jira_server.url}/rest/api/3/issue", json={"fields": fields}, timeout=2,
+                          auth=(jira_server.email, jira_server.token))
+    assert reply.status_code == 400 and field in reply.json()["errors"]
+    assert jira_server.issues == {}
