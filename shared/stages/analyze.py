@@ -26,12 +26,15 @@ def _notify(svc: Services, ticket_id: str) -> OutboundMessage:
 
 
 def similar_tickets(svc: Services, ticket: Ticket, fingerprint: str | None) -> list[Ticket]:
-    """Earlier tickets with the same fingerprint, newest first.
-    Cost: one scan of the recall window per analysis; an index by fingerprint would make it a lookup."""
+    """Earlier tickets with the same fingerprint, newest first. A store offering
+    `tickets_by_fingerprint(fingerprint, since)` (an index) answers with a lookup; otherwise the
+    recall window is scanned, one scan per analysis, which grows with the ticket count."""
     if not fingerprint:
         return []
     since = ticket.created_at - timedelta(days=RECALL_WINDOW_DAYS)
-    found = [t for t in svc.store.all_tickets(since=since)
+    indexed = getattr(svc.store, "tickets_by_fingerprint", None)
+    candidates = indexed(fingerprint, since) if callable(indexed) else svc.store.all_tickets(since=since)
+    found = [t for t in candidates
              if t.id != ticket.id and t.created_at <= ticket.created_at
              and t.rca is not None and t.rca.fingerprint == fingerprint]
     return sorted(found, key=lambda t: (t.created_at, t.id), reverse=True)

@@ -33,7 +33,8 @@ def stand_in_classify(evidence: FailureEvidence) -> RcaResult:
             break
     floor = azure_floor(evidence.azure_severity)  # the real catalog floors by Azure severity too
     severity = most_urgent(severity, floor)
-    normalized = re.sub(r"\d+", "<n>", text.lower())
+    normalized = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<guid>", text.lower())
+    normalized = re.sub(r"\d+", "<n>", normalized)
     digest = hashlib.sha256(f"{evidence.service}|{evidence.error_code}|{normalized}".encode()).hexdigest()
     first = text.splitlines()[0][:200] if text else None
     return RcaResult(
