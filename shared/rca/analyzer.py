@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from shared.config import Settings
 from shared.ports import RcaCache
 from shared.rca.evidence import FailureEvidence
 from shared.rca.guard import (
-    AUTO_HEAL_CATEGORIES, apply_floor, clean_recommendations, most_urgent, plain_text, quoted_evidence,
+    AUTO_HEAL_CATEGORIES,
+    apply_floor,
+    clean_recommendations,
+    most_urgent,
+    plain_text,
+    quoted_evidence,
 )
 from shared.rca.model import RcaResult, RcaSource
 from shared.rca.prompt import neutralize
@@ -24,12 +30,12 @@ Classifier = Callable[[FailureEvidence], RcaResult]
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _aware(value: datetime) -> datetime:
     # A row read back from storage may have lost its zone; times here are always UTC.
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _catalog_classify() -> Classifier:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Iterable
+from collections.abc import Iterable
 
 from shared.rca.model import SEVERITY_RANK, Category, RcaResult, Severity, severity_to_priority
 

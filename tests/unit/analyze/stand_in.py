@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.rca.evidence import FailedStep, FailureEvidence
@@ -12,7 +12,7 @@ from shared.rca.guard import azure_floor, most_urgent
 from shared.rca.model import Category, RcaResult, Severity, severity_to_priority
 from shared.tickets import Stage, Ticket
 
-T0 = datetime(2026, 12, 4, 3, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
 
 # (pattern, category, severity): enough variety for the analyzer's decisions.
 _RULES = [

@@ -3,7 +3,12 @@
 import pytest
 
 from shared.rca.guard import (
-    apply_floor, azure_floor, clean_recommendations, most_urgent, plain_text, quoted_evidence,
+    apply_floor,
+    azure_floor,
+    clean_recommendations,
+    most_urgent,
+    plain_text,
+    quoted_evidence,
 )
 from shared.rca.model import Severity
 from tests.unit.analyze.stand_in import evidence, stand_in_classify
