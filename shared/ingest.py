@@ -1,10 +1,10 @@
 """Ingestion: a posted alert payload → dedup → ticket rows → an enrich message, and the 202 reply.
 
-Ordering matters for "never lose, never double": the dedup key is claimed first (exactly one
-winner), the enrich message is sent next, and only then is the ticket row written. So a ticket
-row that exists was always handed to the pipeline; if the send fails the reply is 503, no row
-exists, and the sender's retry (a duplicate by key) finds the claim without a row and finishes
-the job. Repeats of a stored ticket are one etag-checked row update.
+"Never lose, never double": the dedup key is claimed first (exactly one winner however many race),
+the ticket row is written, then the enrich message is sent. If the send fails the reply is 503 and
+the ticket is flagged; the sender's retry (Azure Monitor retries 503) finds the flag and re-queues
+instead of counting a second occurrence. A creator that dies between storing and queueing is
+covered by later repeats and by the redrive timer. Repeats are one etag-checked row update.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from shared.tickets import ResolvedNotice, Stage, Ticket, TicketStatus, new_tick
 __all__ = ["ingest_payload", "IngestResult", "enrich_message"]
 
 log = logging.getLogger(__name__)
+STALL_SECONDS = 5.0  # a healthy pipeline moves a new ticket on well within this
 Extractor = Callable[[Any], list[Alert]]
 
 
@@ -83,35 +84,67 @@ def _failure(alert: Alert, key: str, svc: Services, outcome: Outcome) -> dict[st
     now = svc.clock.now()
     ticket_id, won = svc.store.claim(key, new_ticket_id(key, now))
     if not won:
-        ticket = _repeat(ticket_id, alert, svc)
-        if ticket is not None:
-            outcome.changes.append(TicketChange("occurrence", ticket))
-            _announce_repeat(ticket, svc)
-            return _result("duplicate", ticket, key)
-    # We won the claim, or the winner never stored its row (its send failed, or it is mid-way):
-    # feed the pipeline first, then store. Two such writers both send the same message_id.
+        result = _repeat(ticket_id, alert, key, svc, outcome)
+        if result is not None:
+            return result
+    # We won the claim, or the winner has not stored its row yet (or died before it did).
     ticket = new_ticket(alert, ticket_id, key, now, svc.settings)
-    _send(svc, *enrich_message(svc, ticket_id))
     if not svc.store.create(ticket):
-        repeated = _repeat(ticket_id, alert, svc)
-        if repeated is None:
-            raise ApiError(503, "storage_unavailable", "ticket could not be stored; retry")
-        outcome.changes.append(TicketChange("occurrence", repeated))
-        return _result("duplicate", repeated, key)
+        result = _repeat(ticket_id, alert, key, svc, outcome)
+        if result is None:
+            raise ApiError(503, "storage_unavailable", "the ticket could not be stored; retry")
+        return result
     svc.record(ticket.id, "ingest", "created", dedup_key=key, source=ticket.source,
                alert_id=alert.alert_id, signal=alert.signal)
     log.info("ticket created", extra={"ticket_id": ticket.id, "alert_id": alert.alert_id, "stage": "ingest"})
     outcome.changes.append(TicketChange("created", ticket))
+    _feed(svc, ticket)
     return _result("created", ticket, key)
 
 
-def _repeat(ticket_id: str, alert: Alert, svc: Services) -> Ticket | None:
+def _repeat(ticket_id: str, alert: Alert, key: str, svc: Services, outcome: Outcome) -> dict[str, Any] | None:
+    """Fold a repeat into a stored ticket (None if no row yet). The retry of a delivery we answered
+    503 resumes it instead: it is the same notice, so it is not counted twice."""
     now = svc.clock.now()
-    ticket = svc.store.mutate(ticket_id, lambda t: add_occurrence(t, alert, now, svc.settings))
-    if ticket is not None:
-        svc.record(ticket.id, "ingest", "occurrence", occurrences=ticket.occurrences,
-                   alert_id=alert.alert_id, signal=alert.signal)
-    return ticket
+    resumed: list[bool] = []
+
+    def change(ticket: Ticket) -> None:
+        resumed[:] = [ticket.enqueue_pending]
+        if ticket.enqueue_pending:
+            ticket.enqueue_pending = False
+        else:
+            add_occurrence(ticket, alert, now, svc.settings)
+
+    ticket = svc.store.mutate(ticket_id, change)
+    if ticket is None:
+        return None
+    if resumed[0]:
+        svc.record(ticket.id, "ingest", "enqueue_retried", alert_id=alert.alert_id)
+        outcome.changes.append(TicketChange("created", ticket))
+        _feed(svc, ticket)
+        return _result("created", ticket, key)
+    svc.record(ticket.id, "ingest", "occurrence", occurrences=ticket.occurrences, alert_id=alert.alert_id,
+               signal=alert.signal)
+    outcome.changes.append(TicketChange("occurrence", ticket))
+    stalled = ticket.stage == Stage.INGESTED and (now - (ticket.stage_at or now)).total_seconds() > STALL_SECONDS
+    if stalled:  # its creator may have died between storing and queueing: queue it again
+        _feed(svc, ticket)
+    _announce_repeat(ticket, svc)
+    return _result("duplicate", ticket, key)
+
+
+def _feed(svc: Services, ticket: Ticket) -> None:
+    """Queue the ticket for enrichment; on failure remember that, so the sender's retry resumes it."""
+    try:
+        svc.publisher.send(*enrich_message(svc, ticket.id))
+    except IntegrationError as exc:
+        log.error("pipeline send failed", extra={"ticket_id": ticket.id, "stage": "ingest"})
+        try:
+            svc.store.mutate(ticket.id, lambda t: setattr(t, "enqueue_pending", True))
+        except Exception:  # storage down as well: the redrive timer still finds the ticket
+            log.exception("could not flag the ticket for re-queueing", extra={"ticket_id": ticket.id})
+        raise ApiError(503, "queue_unavailable", f"could not queue the ticket for processing ({exc.system}); "
+                       "retry the request") from None
 
 
 def _announce_repeat(ticket: Ticket, svc: Services) -> None:
@@ -125,15 +158,6 @@ def _announce_repeat(ticket: Ticket, svc: Services) -> None:
         svc.publisher.send(svc.settings.notify_queue, body, f"{ticket.id}:occurrence:{bucket}")
     except IntegrationError:  # a lost repeat notice costs a thread reply, never the alert
         log.warning("repeat notice not sent", extra={"ticket_id": ticket.id, "stage": "ingest"})
-
-
-def _send(svc: Services, queue: str, body: dict[str, Any], message_id: str) -> None:
-    try:
-        svc.publisher.send(queue, body, message_id)
-    except IntegrationError as exc:
-        log.error("pipeline send failed", extra={"ticket_id": body.get("ticket_id"), "stage": "ingest"})
-        raise ApiError(503, "queue_unavailable", f"could not queue the ticket for processing ({exc.system}); "
-                       "retry the request") from None
 
 
 def _resolved_notice(alert: Alert, key: str, svc: Services, outcome: Outcome) -> dict[str, Any]:

@@ -88,6 +88,7 @@ class Ticket(BaseModel):
     status: TicketStatus = TicketStatus.OPEN
     stage: Stage = Stage.INGESTED
     stage_at: datetime | None = None
+    enqueue_pending: bool = False  # the enrich message could not be sent yet (see shared.ingest)
     priority: str = "P3"
     severity: str = "Medium"
     azure_severity: str | None = None

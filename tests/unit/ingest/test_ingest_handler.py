@@ -139,10 +139,26 @@ def test_a_failed_send_is_a_503_and_the_retry_finishes_the_job():
     svc.publisher.fail_with = RetryableError("servicebus", "down")
     status, body, _ = post(svc, "databricks", raw)
     assert status == 503 and body["error"]["code"] == "queue_unavailable"
-    assert svc.store.tickets == {}
+    [pending] = svc.store.tickets.values()
+    assert pending.enqueue_pending
     svc.publisher.fail_with = None
     status, body, _ = post(svc, "databricks", raw)
     assert status == 202 and body["results"][0]["status"] == "created"
+    assert body["results"][0]["occurrences"] == 1  # the retry is the same notice, not a repeat
+    assert len(svc.publisher.to(svc.settings.enrich_queue)) == 1
+    assert not svc.store.get(pending.id).enqueue_pending
+    status, body, _ = post(svc, "databricks", raw)  # a genuine repeat afterwards is counted
+    assert body["results"][0] == {**body["results"][0], "status": "duplicate", "occurrences": 2}
+
+
+def test_a_ticket_whose_creator_died_before_queueing_is_requeued_by_a_later_repeat():
+    svc = fake_services()
+    raw = sample("databricks_webhook/derived_job_run_failure_realistic.json")
+    post(svc, "databricks", raw)
+    svc.publisher.sent.clear()
+    svc.publisher._seen.clear()  # as if the first send never reached the broker
+    svc.clock.advance(60)
+    post(svc, "databricks", raw)
     assert len(svc.publisher.to(svc.settings.enrich_queue)) == 1
 
 
