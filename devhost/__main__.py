@@ -15,8 +15,13 @@ from types import FrameType
 
 from devhost.app_loader import AppLoadError, describe_functions, load_app
 from devhost.azurite import PortInUseError
-from devhost.components import (Components, StartRequest, ensure_signalr_setting, start_azurite_if_needed,
-                                start_servicebus_if_needed)
+from devhost.components import (
+    Components,
+    StartRequest,
+    ensure_signalr_setting,
+    start_azurite_if_needed,
+    start_servicebus_if_needed,
+)
 from devhost.environment import apply_defaults, load_local_settings, read_host_json
 from devhost.host import HostPlan, serve
 from devhost.processes import ChildProcessError_
@@ -73,7 +78,7 @@ def _listen(port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
-            raise PortInUseError(f"port {port} is already in use (functions host); choose another with --port")
+            raise PortInUseError(f"port {port} is already in use (functions host); choose another with --port") from None
         raise
     sock.listen(128)
     sock.setblocking(False)

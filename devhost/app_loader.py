@@ -9,9 +9,10 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 __all__ = ["AppLoadError", "Binding", "HostedFunction", "load_app", "describe_functions", "resolve_setting_expr",
            "SUPPORTED_BINDINGS"]

@@ -62,7 +62,7 @@ def start_azurite(project_root: Path, ports: tuple[int, int, int] | None = None)
     """Start Azurite and wait until blob, queue and table all accept connections."""
     chosen = ports or (free_port(), free_port(), free_port())
     if ports:
-        for service, port in zip(("blob", "queue", "table"), ports):
+        for service, port in zip(("blob", "queue", "table"), ports, strict=True):
             if port_in_use(port):
                 raise PortInUseError(f"azurite {service} port {port} is already in use")
     blob, queue, table = chosen

@@ -7,9 +7,10 @@ import hmac
 import json
 import logging
 import mimetypes
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import azure.functions as func
 from aiohttp import web

@@ -13,7 +13,7 @@ import socket
 import subprocess
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["ChildProcess", "ChildProcessError_", "free_port", "port_in_use", "wait_for_ports", "die_with_parent"]
 

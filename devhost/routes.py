@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Generic, TypeVar
+from typing import Generic, TypeVar
 
 __all__ = ["RouteTemplate", "RouteTable", "RouteTemplateError"]
 

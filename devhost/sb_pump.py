@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from devhost.app_loader import HostedFunction
 from devhost.sb_messages import queue_of, to_function_message
@@ -119,7 +120,7 @@ class QueuePump:
 
         while True:
             locked_until = message.locked_until_utc
-            remaining = (locked_until - datetime.now(timezone.utc)).total_seconds() if locked_until else 30.0
+            remaining = (locked_until - datetime.now(UTC)).total_seconds() if locked_until else 30.0
             await asyncio.sleep(max(0.5, remaining / 2))
             try:
                 await receiver.renew_message_lock(message)

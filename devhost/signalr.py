@@ -85,7 +85,7 @@ class SignalRService:
                    and (user_id is None or c.user_id == user_id)
                    and (group is None or group in c.groups or group in self._user_groups.get(c.user_id or "", ()))]
         results = await asyncio.gather(*(c.ws.send_str(frame) for c in targets), return_exceptions=True)
-        for conn, result in zip(targets, results):
+        for conn, result in zip(targets, results, strict=True):
             if isinstance(result, BaseException):
                 log.debug("dropping connection %s: %s", conn.connection_id, result)
                 self._connections.pop(conn.connection_id, None)

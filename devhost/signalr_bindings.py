@@ -39,12 +39,15 @@ def _hub(binding: Binding) -> str:
     return hub
 
 
+_warned: set[str] = set()
+
+
 def _check_setting(binding: Binding, service: SignalRService) -> None:
     setting = str(binding.get("connectionStringSetting") or "AzureSignalRConnectionString")
     value = os.environ.get(setting)
-    if value and parse_connection_string(value)[1] != service.access_key:
-        log.warning("binding '%s': %s is not the devhost SignalR endpoint; devhost serves its own", binding.name,
-                    setting)
+    if value and setting not in _warned and parse_connection_string(value)[1] != service.access_key:
+        _warned.add(setting)
+        log.warning("%s is not the devhost SignalR endpoint; tokens are issued for devhost's own", setting)
 
 
 def _user_id(expression: Any, trigger_value: Any) -> str | None:

@@ -11,8 +11,9 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from devhost.processes import die_with_parent
 
@@ -73,7 +74,7 @@ class DevhostHandle:
         self._reader.join(timeout=5)
         return int(self.process.returncode)
 
-    def __enter__(self) -> "DevhostHandle":
+    def __enter__(self) -> DevhostHandle:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

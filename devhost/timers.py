@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from datetime import datetime, timedelta, timezone
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from azure.functions.timer import TimerRequest
 
@@ -66,7 +67,7 @@ class CronSchedule:
             raise ScheduleError(f"'{expression}' needs 6 fields (second minute hour day month day-of-week)")
         try:
             self.seconds, self.minutes, self.hours, self.days, self.months, self.weekdays = (
-                _field(text, low, high, names) for text, (low, high, names) in zip(parts, _FIELDS))
+                _field(text, low, high, names) for text, (low, high, names) in zip(parts, _FIELDS, strict=True))
         except ScheduleError as exc:
             raise ScheduleError(f"schedule '{expression}': {exc}") from None
         except ValueError:
@@ -75,7 +76,7 @@ class CronSchedule:
 
     def next_after(self, when: datetime) -> datetime:
         """The first matching instant strictly after `when` (aware, UTC)."""
-        moment = when.astimezone(timezone.utc).replace(microsecond=0) + timedelta(seconds=1)
+        moment = when.astimezone(UTC).replace(microsecond=0) + timedelta(seconds=1)
         limit = moment + timedelta(days=366 * 5)
         while moment < limit:
             if moment.month not in self.months:
@@ -152,16 +153,16 @@ class TimerRunner:
         running: asyncio.Task[None] | None = None
         if fn.trigger.get("runOnStartup"):
             running = asyncio.create_task(self._fire(fn, past_due=False))
-        due = schedule.next_after(datetime.now(timezone.utc))
+        due = schedule.next_after(datetime.now(UTC))
         try:
             while True:
-                await asyncio.sleep(max(0.0, (due - datetime.now(timezone.utc)).total_seconds()))
-                late = datetime.now(timezone.utc) - due
+                await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
+                late = datetime.now(UTC) - due
                 if running is not None and not running.done():
                     log.warning("timer '%s' skipped: the previous invocation is still running", fn.name)
                 else:
                     running = asyncio.create_task(self._fire(fn, past_due=late > PAST_DUE_TOLERANCE))
-                due = schedule.next_after(max(due, datetime.now(timezone.utc) - PAST_DUE_TOLERANCE))
+                due = schedule.next_after(max(due, datetime.now(UTC) - PAST_DUE_TOLERANCE))
         finally:
             if running is not None and not running.done():
                 running.cancel()

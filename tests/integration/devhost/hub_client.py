@@ -23,7 +23,7 @@ class HubClient:
         self.close_message: dict[str, Any] | None = None
         self._reader: asyncio.Task[None] | None = None
 
-    async def connect(self, api_base: str) -> "HubClient":
+    async def connect(self, api_base: str) -> HubClient:
         self.session = aiohttp.ClientSession()
         async with self.session.post(f"{api_base}/negotiate?negotiateVersion=1") as response:
             assert response.status == 200, await response.text()

@@ -83,7 +83,7 @@ def test_sigterm_and_ctrl_c_stop_devhost_and_every_child(state_dir: Path) -> Non
         assert len(children) == 2 and all(_alive(pid) for pid in children)
         handle.process.send_signal(stop_signal)
         assert handle.process.wait(timeout=20) == 0
-        wait_for(lambda: not any(_alive(pid) for pid in children), timeout=10)
+        wait_for(lambda pids=children: not any(_alive(pid) for pid in pids), timeout=10)
         assert "Traceback" not in handle.output()
 
 

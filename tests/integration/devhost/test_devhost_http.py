@@ -8,7 +8,6 @@ import json
 import requests
 
 from devhost.testing import DevhostHandle
-
 from tests.integration.devhost.helpers import API_KEY
 
 ONE_MIB = 1024 * 1024
