@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 
 from shared.api import ApiError
 from shared.ports import OutboundMessage, Outcome, TicketChange
@@ -88,8 +88,9 @@ def change_status(svc: Services, ticket_id: str, action: str, actor: str, origin
     details = {"origin": origin, **({"note": note[:2000]} if note else {})}
     svc.record(ticket.id, actor, change, **details)
     outcome.changes.append(TicketChange(change, ticket))
-    body = {"ticket_id": ticket.id, "stage": "notify", "kind": "status", "change": change,
+    body: dict[str, Any] = {"ticket_id": ticket.id, "stage": "notify", "kind": "status", "change": change,
             "actor": actor, "origin": origin, **({"note": note[:2000]} if note else {})}
     stamp = f"{at:%Y%m%dT%H%M%S%f}-{next(_sequence)}"
+    body["event_id"] = stamp
     outcome.messages.append(OutboundMessage(svc.settings.notify_queue, body, f"{ticket.id}:status:{change}:{stamp}"))
     return ticket, outcome

@@ -44,9 +44,11 @@ class TimeoutSession(requests.Session):
 
 
 def retrying_session(
-    total: int = 3, backoff: float = 0.5, timeout: float = 10.0, max_retry_after: float = 30.0
+    total: int = 3, backoff: float = 0.5, timeout: float = 10.0, max_retry_after: float = 30.0,
+    retry_post: bool = True,
 ) -> TimeoutSession:
-    """Retries idempotent and non-idempotent calls alike: callers make POSTs idempotent themselves."""
+    """Retries 429/5xx and connection errors. With retry_post=False a POST is not retried here: a 5xx
+    may come after the side effect, so the caller's queue redelivery (with its idempotency check) does."""
     retry = CappedRetry(
         total=total,
         connect=total,
@@ -54,7 +56,7 @@ def retrying_session(
         status=total,
         backoff_factor=backoff,
         status_forcelist=RETRY_STATUSES,
-        allowed_methods=None,  # every method: Jira create is made idempotent by the label search
+        allowed_methods=None if retry_post else frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}),
         respect_retry_after_header=True,
         raise_on_status=False,
     )

@@ -45,7 +45,7 @@ class JiraClient:
         self.project_key = project_key or ""
         self.issue_type = issue_type
         self.priority_map = priority_map or JIRA_PRIORITY
-        self._session = session or retrying_session()
+        self._session = session or retrying_session(retry_post=False)  # a retried create could duplicate
         self.recheck_attempts = 3
         self.recheck_wait = 2.0
         self._auth = (email or "", api_token or "")
