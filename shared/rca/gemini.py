@@ -121,6 +121,7 @@ class GeminiRefiner:
         with self._lock:
             if self._client is None:
                 self._client = genai.Client(
+                    vertexai=False,  # the Gemini API, whatever GOOGLE_GENAI_USE_VERTEXAI says
                     api_key=self.settings.gemini_api_key,
                     http_options=types.HttpOptions(base_url=self.settings.gemini_base_url,
                                                    timeout=self.timeout_ms),
@@ -158,7 +159,8 @@ class GeminiRefiner:
         attempt = 0
         while True:
             attempt += 1
-            self.calls += 1
+            with self._lock:
+                self.calls += 1
             try:
                 return self._client.models.generate_content(
                     model=self.model, contents=prompt, config=self._config(types)), attempt
