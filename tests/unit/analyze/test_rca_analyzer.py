@@ -143,3 +143,35 @@ def test_default_classifier_is_the_catalog():
     pytest.importorskip("shared.rca.catalog")
     result = build_analyzer(load_settings())(evidence())
     assert result.source == RcaSource.CATALOG and result.fingerprint
+
+
+class JsonCache:
+    """Serializes like the Table adapter (model_dump_json / model_validate_json)."""
+
+    def __init__(self):
+        self.docs = {}
+
+    def get(self, fp):
+        from shared.rca.model import RcaResult
+
+        return RcaResult.model_validate_json(self.docs[fp]) if fp in self.docs else None
+
+    def put(self, fp, result):
+        self.docs[fp] = result.model_dump_json()
+
+
+def test_ttl_survives_a_json_round_trip_through_storage():
+    analyzer, clock = make(ScriptedRefiner(), JsonCache(), ttl=60)
+    analyzer(evidence())
+    assert analyzer(evidence()).source == RcaSource.CACHE
+    clock.advance(60)
+    assert analyzer(evidence()).source == RcaSource.LLM
+
+
+def test_importing_the_stage_does_not_import_the_gemini_sdk():
+    import subprocess
+    import sys
+
+    code = ("import sys, shared.stages.analyze, shared.rca.gemini, shared.rca.analyzer; "
+            "sys.exit('google.genai' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
