@@ -174,4 +174,5 @@ def test_importing_the_stage_does_not_import_the_gemini_sdk():
 
     code = ("import sys, shared.stages.analyze, shared.rca.gemini, shared.rca.analyzer; "
             "sys.exit('google.genai' in sys.modules)")
-    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+    root = __import__("pathlib").Path(__file__).resolve().parents[3]
+    assert subprocess.run([sys.executable, "-c", code], cwd=root, check=False).returncode == 0
