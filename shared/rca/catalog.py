@@ -46,6 +46,15 @@ def evidence_fingerprint(evidence: FailureEvidence) -> str:
     return fingerprint(evidence.service, code, text or evidence.message)
 
 
+def _error_type(best: Match | None, entry: CatalogEntry) -> str:
+    # A grouped entry matched by one of its codes: the code itself is the most specific type.
+    if best is not None and best.via_code and len(entry.code_names) > 1 and best.span is None:
+        named = next((c for c in entry.code_names if c.upper() == best.via_code), None)
+        if named:
+            return named[:120]
+    return entry.error_type[:120]
+
+
 def _fallback(catalog: Catalog, service: str) -> CatalogEntry:
     entry = catalog.fallbacks.get(service) or catalog.fallbacks.get("default")
     if entry is None:
@@ -96,7 +105,7 @@ def classify(evidence: FailureEvidence, catalog: Catalog | None = None) -> RcaRe
     severity = apply_severity_floor(entry.severity, evidence.azure_severity)
     return RcaResult(
         category=entry.category,
-        error_type=entry.error_type[:120],
+        error_type=_error_type(best, entry),
         root_cause=entry.root_cause,
         affected_entity=extract_entity(texts),
         severity=severity,

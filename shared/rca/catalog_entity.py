@@ -9,7 +9,6 @@ __all__ = ["extract_entity", "quote_around", "clean_quote"]
 MAX_QUOTE_CHARS = 240
 MAX_ENTITY_CHARS = 200
 
-_NAME = r"[`'\"]?([\w$.\-`\[\]]{1,200}?)[`'\"]?"
 # Ordered most to least specific; the first that yields a usable value wins.
 _ENTITY_PATTERNS = [
     re.compile(r"table or view [`'\"]?([\w.`\-]+)[`'\"]? (?:cannot|could not) be found", re.I),

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shared.rca.catalog_prefilter import required_literals
 from shared.rca.model import Category, Severity
 
 __all__ = ["CatalogEntry", "Catalog", "load_catalog", "CatalogError", "DATA_DIR"]
@@ -40,6 +41,9 @@ class CatalogEntry:
     codes: frozenset[str] = frozenset()
     code_patterns: tuple[re.Pattern[str], ...] = ()
     patterns: tuple[re.Pattern[str], ...] = ()
+    # Per pattern: literals of which one must be in the lower-cased text, or None (always try).
+    prefilters: tuple[tuple[str, ...] | None, ...] = ()
+    code_names: tuple[str, ...] = ()  # codes as written in the catalog, for display
     weight: float = DEFAULT_PATTERN_WEIGHT
     code_weight: float = DEFAULT_CODE_WEIGHT
     services: frozenset[str] = frozenset()
@@ -106,6 +110,8 @@ def _build_entry(raw: dict[str, Any], family: str, order: int,
         codes=frozenset(str(c).upper() for c in raw.get("codes", ())),
         code_patterns=tuple(_compile(p, where) for p in raw.get("code_patterns", ())),
         patterns=tuple(_compile(p, where) for p in raw.get("patterns", ())),
+        prefilters=tuple(required_literals(p) for p in raw.get("patterns", ())),
+        code_names=tuple(str(c) for c in raw.get("codes", ())),
         weight=float(raw.get("weight", DEFAULT_PATTERN_WEIGHT)),
         code_weight=float(raw.get("code_weight", CODE_PATTERN_WEIGHT if raw.get("code_patterns")
                                   else DEFAULT_CODE_WEIGHT)),

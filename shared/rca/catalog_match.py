@@ -84,9 +84,12 @@ def _code_scores(catalog: Catalog, codes: list[tuple[str, float]]) -> dict[str, 
     return best
 
 
-def _pattern_hit(entry: CatalogEntry, texts: list[str]) -> tuple[float, int, tuple[int, int]] | None:
+def _pattern_hit(entry: CatalogEntry, texts: list[str], lowered: list[str]
+                 ) -> tuple[float, int, tuple[int, int]] | None:
     for index, text in enumerate(texts):
-        for pattern in entry.patterns:
+        for pattern, literals in zip(entry.patterns, entry.prefilters):
+            if literals is not None and not any(lit in lowered[index] for lit in literals):
+                continue
             found = pattern.search(text)
             if found:
                 return entry.weight * (1 - DEPTH_PENALTY * index), index, found.span()
@@ -96,6 +99,7 @@ def _pattern_hit(entry: CatalogEntry, texts: list[str]) -> tuple[float, int, tup
 def match_evidence(catalog: Catalog, evidence: FailureEvidence) -> list[Match]:
     """All matching entries, best first; ties go to the entry listed first in the catalog."""
     texts = [t[:MAX_TEXT_CHARS] for t in evidence.texts()]
+    lowered = [t.lower() for t in texts]
     code_best = _code_scores(catalog, evidence_codes(evidence, texts))
     matches: list[Match] = []
     by_id = {e.id: e for e in catalog.entries}
@@ -104,7 +108,7 @@ def match_evidence(catalog: Catalog, evidence: FailureEvidence) -> list[Match]:
         entry = by_id[entry_id]
         if not entry.applies_to(evidence.service):
             continue
-        hit = _pattern_hit(entry, texts) if entry_id in pattern_entries else None
+        hit = _pattern_hit(entry, texts, lowered) if entry_id in pattern_entries else None
         code_score, code = code_best.get(entry_id, (0.0, None))
         if hit is None and not code_score:
             continue
