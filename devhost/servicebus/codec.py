@@ -137,11 +137,13 @@ class ParsedMessage:
     def annotation(self, name: str) -> Any:
         return self.annotations.get(symbol(name))
 
-    def encode(self, delivery_count: int, extra_annotations: dict, extra_properties: dict | None = None) -> bytes:
-        """Render the message for a receiver with broker annotations and, for dead letters, extra properties."""
+    def encode(self, delivery_count: int, extra_annotations: dict, extra_properties: dict | None = None,
+               ttl_ms: int | None = None) -> bytes:
+        """Render for a receiver: broker annotations, effective TTL and, for dead letters, extra properties."""
         header = list(self.header) + [None] * (5 - len(self.header))
-        parts = [_encode_header(bool(header[0]), 4 if header[1] is None else int(header[1]),
-                                None if header[2] is None else int(header[2]), bool(header[3]), delivery_count)]
+        ttl_ms = ttl_ms if ttl_ms is not None else (None if header[2] is None else int(header[2]))
+        parts = [_encode_header(bool(header[0]), 4 if header[1] is None else int(header[1]), ttl_ms,
+                                bool(header[3]), delivery_count)]
         annotations = dict(self.annotations)
         annotations.update({symbol(key): value for key, value in extra_annotations.items()})
         parts.append(encode_map_section(MESSAGE_ANNOTATIONS, annotations))

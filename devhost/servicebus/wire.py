@@ -75,4 +75,5 @@ def render_message(stored: StoredMessage, *, locked: bool) -> bytes:
         annotations["x-opt-lock-token"] = stored.lock_token
     if stored.dead_letter_source:
         annotations["x-opt-deadletter-source"] = stored.dead_letter_source
-    return stored.message.encode(stored.delivery_count, annotations, stored.extra_properties or None)
+    ttl_ms = int(stored.ttl_seconds * 1000) if stored.ttl_seconds else None
+    return stored.message.encode(stored.delivery_count, annotations, stored.extra_properties or None, ttl_ms)
