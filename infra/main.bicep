@@ -37,6 +37,9 @@ param databricksWorkspaceResourceId string = ''
 @description('Databricks workspace URL; when empty it is taken from databricksWorkspaceResourceId.')
 param databricksHost string = ''
 
+@description('Synapse workspace development endpoint for run lookups (https://<workspace>.dev.azuresynapse.net).')
+param synapseEndpoint string = ''
+
 param jiraBaseUrl string = ''
 param jiraEmail string = ''
 param jiraProjectKey string = ''
@@ -261,6 +264,7 @@ module functionApp 'app/function.bicep' = {
     adfSubscriptionId: adfOn ? adfSubscriptionId : ''
     adfResourceGroup: adfOn ? adfResourceGroup : ''
     adfFactoryName: adfFactoryName
+    synapseEndpoint: synapseEndpoint
     geminiModel: geminiModel
     jiraBaseUrl: jiraBaseUrl
     jiraEmail: jiraEmail

@@ -31,6 +31,8 @@ param databricksHost string = ''
 param adfSubscriptionId string = ''
 param adfResourceGroup string = ''
 param adfFactoryName string = ''
+@description('Synapse workspace development endpoint (https://<workspace>.dev.azuresynapse.net); empty = off.')
+param synapseEndpoint string = ''
 param geminiModel string = 'gemini-2.5-flash'
 param jiraBaseUrl string = ''
 param jiraEmail string = ''
@@ -55,7 +57,7 @@ param slaWarningFraction string = '0.8'
 param slackRepeatIntervalSeconds int = 300
 param resolveClosesTicket bool = false
 param durationWarningsEnabled bool = true
-param redriveAfterSeconds int = 600
+param redriveAfterSeconds int = 900
 param rcaCacheTtlSeconds int = 604800
 @description('Team attribution rules: [{ "pattern": "<regex with named groups>", ... }].')
 param teamRules array = []
@@ -190,8 +192,9 @@ var secretSettings = {
   DATABRICKS_TOKEN: contains(enabledSecrets, 'databricks-token') ? '@Microsoft.KeyVault(SecretUri=${secretsUri}databricks-token/)' : ''
 }
 
-// INGEST_API_KEY is deliberately not set: in Azure the ingestion routes are protected by function keys
-// (x-functions-key header or ?code=); the setting is only devhost's stand-in for them.
+// Deliberately not set: INGEST_API_KEY (in Azure the ingestion routes are protected by function keys,
+// x-functions-key header or ?code=; the setting is only devhost's stand-in for them) and ARM_TOKEN (a static
+// bearer token for local fakes; in Azure ARM calls use the managed identity).
 var contractSettings = {
   ENRICH_QUEUE: queues.enrich
   ANALYZE_QUEUE: queues.analyze
@@ -200,6 +203,7 @@ var contractSettings = {
   ADF_SUBSCRIPTION_ID: adfSubscriptionId
   ADF_RESOURCE_GROUP: adfResourceGroup
   ADF_FACTORY_NAME: adfFactoryName
+  SYNAPSE_ENDPOINT: synapseEndpoint
   // The ARM endpoint of the cloud this is deployed to (public, sovereign), not a hard-coded one.
   ARM_BASE_URL: environment().resourceManager
   GEMINI_MODEL: geminiModel
