@@ -23,7 +23,7 @@ from devhost.components import (
     start_servicebus_if_needed,
 )
 from devhost.environment import apply_defaults, load_local_settings, read_host_json
-from devhost.host import HostPlan, serve
+from devhost.host import HostPlan, HostStartError, serve
 from devhost.processes import ChildProcessError_
 from devhost.sb_messages import declared_queues
 from devhost.timers import ScheduleError
@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
     except PortInUseError as exc:
         print(f"devhost: error: {exc}", file=sys.stderr, flush=True)
         return EXIT_USAGE
-    except (AppLoadError, ChildProcessError_, ScheduleError, ValueError) as exc:
+    except (AppLoadError, ChildProcessError_, HostStartError, ScheduleError, ValueError) as exc:
         print(f"devhost: error: {exc}", file=sys.stderr, flush=True)
         return EXIT_FAILED
     except KeyboardInterrupt:

@@ -126,6 +126,9 @@ def describe_functions(app: Any) -> tuple[list[HostedFunction], list[str]]:
         if len(triggers) != 1:
             problems.append(f"function '{name}': expected exactly one trigger, found {len(triggers)}")
             continue
+        if str(triggers[0].get("cardinality", "one")).lower() != "one" or triggers[0].get("isSessionsEnabled"):
+            problems.append(f"function '{name}': batched (cardinality many) or session triggers are not supported")
+            continue
         user_function = function.get_user_function()
         hosted.append(HostedFunction(
             name=name,

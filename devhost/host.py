@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from devhost.app_loader import HostedFunction
+from devhost.app_loader import AppLoadError, HostedFunction
 from devhost.demo import post_demo_alerts
 from devhost.environment import HostConfig, env_number
 from devhost.http_host import MAX_BODY_BYTES, HttpHost
@@ -28,7 +28,7 @@ from devhost.signalr import SignalRService
 from devhost.signalr_bindings import connection_info_provider, parse_connection_string, signalr_output_handler
 from devhost.timers import TimerRunner
 
-__all__ = ["HostPlan", "serve"]
+__all__ = ["HostPlan", "HostStartError", "serve"]
 
 log = logging.getLogger("devhost")
 STARTUP_TIMEOUT_SECONDS = 30
@@ -83,6 +83,59 @@ def _describe(http: HttpHost, pumps: list[QueuePump], timers: TimerRunner) -> li
     return lines
 
 
+class HostStartError(RuntimeError):
+    """The host could not get ready (e.g. Service Bus receivers never attached)."""
+
+
+def _pumps(functions: list[HostedFunction], clients: ServiceBusClients, invoker: Invoker,
+           max_concurrent: int) -> list[QueuePump]:
+    pumps = []
+    for fn in functions:
+        if fn.trigger.type != "serviceBusTrigger":
+            continue
+        try:
+            pumps.append(QueuePump(fn, clients, invoker.invoke, max_concurrent))
+        except AppLoadError as exc:  # e.g. --no-servicebus without a connection: host the rest
+            log.error("not hosting '%s': %s", fn.name, exc)
+    return pumps
+
+
+def _hostable(functions: list[HostedFunction], invoker: Invoker) -> list[HostedFunction]:
+    hostable = []
+    for fn in functions:
+        problems = invoker.check(fn)
+        for problem in problems:
+            log.error("not hosting: %s", problem)
+        if not problems:
+            hostable.append(fn)
+    return hostable
+
+
+def _web_app(plan: HostPlan, http: HttpHost, signalr: SignalRService,
+             functions: list[HostedFunction]) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    # Served under /signalr always, and under the connection string's own path when that differs.
+    for prefix in dict.fromkeys(["/signalr", urlsplit(signalr.endpoint).path.rstrip("/")]):
+        signalr.attach(app, prefix)
+    _admin_routes(app, signalr, functions)
+    http.attach(app)
+    return app
+
+
+def _announce(plan: HostPlan, http: HttpHost, pumps: list[QueuePump], timers: TimerRunner, endpoint: str,
+              count: int) -> str:
+    base_url = f"http://127.0.0.1:{plan.port}"
+    for name, line in (plan.component_lines or {}).items():
+        plan.announce(f"{name}: {line}")
+    plan.announce(f"signalr: {endpoint} (serverless hub endpoint, JSON hub protocol)")
+    plan.announce(f"functions host: {base_url}/{plan.config.route_prefix} ({count} functions)")
+    for line in _describe(http, pumps, timers):
+        plan.announce(line)
+    _write_ready_file(plan, base_url)
+    plan.announce(f"Dashboard: {base_url}/")
+    return base_url
+
+
 async def serve(plan: HostPlan) -> None:
     """Run until SIGINT/SIGTERM; every resource opened here is closed before returning."""
     loop = asyncio.get_running_loop()
@@ -96,56 +149,40 @@ async def serve(plan: HostPlan) -> None:
     executor = ThreadPoolExecutor(max_workers=32, thread_name_prefix="function")
     invoker = Invoker(executor, inputs={"signalRConnectionInfo": connection_info_provider(signalr)},
                       outputs={"serviceBus": senders.send, "signalR": signalr_output_handler(signalr)})
-    functions = []
-    for fn in plan.functions:
-        problems = invoker.check(fn)
-        for problem in problems:
-            log.error("not hosting: %s", problem)
-        if not problems:
-            functions.append(fn)
-
+    functions = _hostable(plan.functions, invoker)
+    # Built before anything listens, so a bad schedule or setting fails startup cleanly.
+    timers = TimerRunner(functions, invoker.invoke, override_seconds=env_number("DEVHOST_TIMER_SECONDS", 0) or None)
+    pumps = _pumps(functions, clients, invoker, plan.config.max_concurrent_calls)
     http = HttpHost(functions, invoker.invoke, api_key=os.environ.get("INGEST_API_KEY"),
                     route_prefix=plan.config.route_prefix, web_root=plan.web_root,
                     inject_principal=os.environ.get("DEVHOST_LOCAL_USER", "").lower() != "none")
     if http.needs_key and not os.environ.get("INGEST_API_KEY"):
         log.warning("INGEST_API_KEY is empty: FUNCTION-level routes accept requests without a key")
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
-    # Served under /signalr always, and under the connection string's own path when that differs.
-    for prefix in dict.fromkeys(["/signalr", urlsplit(endpoint).path.rstrip("/")]):
-        signalr.attach(app, prefix)
-    _admin_routes(app, signalr, functions)
-    http.attach(app)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2)
+    runner = web.AppRunner(_web_app(plan, http, signalr, functions), access_log=None, handle_signals=False,
+                           shutdown_timeout=2)
     await runner.setup()
-    await web.SockSite(runner, plan.sock).start()
-
-    pumps = [QueuePump(fn, clients, invoker.invoke, plan.config.max_concurrent_calls)
-             for fn in functions if fn.trigger.type == "serviceBusTrigger"]
-    timers = TimerRunner(functions, invoker.invoke, override_seconds=env_number("DEVHOST_TIMER_SECONDS", 0) or None)
+    demo: asyncio.Task[object] | None = None
     try:
+        await web.SockSite(runner, plan.sock).start()
         for pump in pumps:
             pump.start()
-        outputs = [b for fn in functions for b in fn.outputs_of("serviceBus")]
-        unique = list({queue_of(b)[0]: b for b in outputs}.values())
-        await asyncio.wait_for(asyncio.gather(senders.warm(unique), *(p.ready.wait() for p in pumps)),
-                               STARTUP_TIMEOUT_SECONDS)
+        outputs = {queue_of(b)[0]: b for fn in functions for b in fn.outputs_of("serviceBus")}
+        try:
+            await asyncio.wait_for(asyncio.gather(senders.warm(list(outputs.values())),
+                                                  *(p.ready.wait() for p in pumps)), STARTUP_TIMEOUT_SECONDS)
+        except TimeoutError:
+            raise HostStartError(f"Service Bus receivers not attached within {STARTUP_TIMEOUT_SECONDS}s "
+                                 f"(is ServiceBusConnection reachable?)") from None
         timers.start()
-        base_url = f"http://127.0.0.1:{plan.port}"
-        for name, line in (plan.component_lines or {}).items():
-            plan.announce(f"{name}: {line}")
-        plan.announce(f"signalr: {endpoint} (serverless hub endpoint, JSON hub protocol)")
-        plan.announce(f"functions host: {base_url}/{plan.config.route_prefix} ({len(functions)} functions)")
-        for line in _describe(http, pumps, timers):
-            plan.announce(line)
-        _write_ready_file(plan, base_url)
-        plan.announce(f"Dashboard: {base_url}/")
-        demo = asyncio.create_task(post_demo_alerts(base_url, os.environ.get("INGEST_API_KEY"),
-                                                    plan.config.route_prefix)) if plan.demo else None
+        base_url = _announce(plan, http, pumps, timers, endpoint, len(functions))
+        if plan.demo:
+            demo = asyncio.create_task(post_demo_alerts(base_url, os.environ.get("INGEST_API_KEY"),
+                                                        plan.config.route_prefix))
         await stop.wait()
         log.info("stopping")
+    finally:
         if demo:
             demo.cancel()
-    finally:
         await timers.stop()
         await asyncio.gather(*(p.stop() for p in pumps))
         await signalr.close()

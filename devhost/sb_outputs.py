@@ -37,11 +37,10 @@ class ServiceBusClients:
         return self._clients[connection_string]
 
     async def close(self) -> None:
-        for client in self._clients.values():
-            try:
-                await client.close()
-            except Exception as exc:  # closing on shutdown must not mask the real exit path
-                log.debug("closing Service Bus client: %s", exc)
+        results = await asyncio.gather(*(c.close() for c in self._clients.values()), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):  # closing on shutdown must not mask the real exit path
+                log.debug("closing Service Bus client: %s", result)
         self._clients.clear()
 
 
@@ -101,9 +100,8 @@ class SenderPool:
             log.debug("closing a broken sender: %s", exc)
 
     async def close(self) -> None:
-        for sender in self._senders.values():
-            try:
-                await sender.close()
-            except Exception as exc:
-                log.debug("closing sender: %s", exc)
+        results = await asyncio.gather(*(s.close() for s in self._senders.values()), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                log.debug("closing sender: %s", result)
         self._senders.clear()

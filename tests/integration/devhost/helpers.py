@@ -19,7 +19,8 @@ def sample_env(state_dir: Path) -> dict[str, str | None]:
     """Environment for the sample app: queue names, a short lock, 3 deliveries, 1-second timers."""
     env: dict[str, str | None] = {
         "SAMPLE_STATE_DIR": str(state_dir), "SAMPLE_QUEUE": "sample-work", "POISON_QUEUE": "sample-poison",
-        "WATCHED_QUEUE": "sample-watched", "SLOW_QUEUE": "sample-slow", "TICK_SCHEDULE": "0 0 0 1 1 *",
+        "WATCHED_QUEUE": "sample-watched", "SLOW_QUEUE": "sample-slow",
+        "RELAY_QUEUE": "sample-relay", "TICK_SCHEDULE": "0 0 0 1 1 *",
         "DEVHOST_TIMER_SECONDS": "1", "DEVHOST_MAX_DELIVERY_COUNT": "3", "DEVHOST_LOCK_SECONDS": "2",
         "INGEST_API_KEY": API_KEY, "DEVHOST_LOCAL_USER": None}
     for name in ("AzureWebJobsStorage", "ServiceBusConnection", "AzureSignalRConnectionString"):

@@ -87,6 +87,12 @@ def on_sample(msg: func.ServiceBusMessage, push: func.Out[str]) -> None:
          "enqueued": msg.enqueued_time_utc is not None, "sequence_number": msg.sequence_number}]}))
 
 
+@bp.service_bus_queue_trigger(arg_name="msg", queue_name="%RELAY_QUEUE%", connection="ServiceBusConnection")
+@bp.service_bus_queue_output(arg_name="$return", queue_name="%SAMPLE_QUEUE%", connection="ServiceBusConnection")
+def relay(msg: func.ServiceBusMessage) -> str:
+    return json.dumps({**json.loads(msg.get_body()), "relayed": True})
+
+
 @bp.service_bus_queue_trigger(arg_name="msg", queue_name="%POISON_QUEUE%", connection="ServiceBusConnection")
 def poison(msg: func.ServiceBusMessage) -> None:
     _record("poison", {"message_id": msg.message_id, "delivery_count": msg.delivery_count,

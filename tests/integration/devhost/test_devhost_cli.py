@@ -18,6 +18,7 @@ from devhost.testing import PROJECT_ROOT, run_devhost
 from tests.integration.devhost.helpers import HERE, sample_env, wait_for
 
 TINY_APP = str(HERE / "tiny_app.py") + ":app"
+TINY_ENV = {"TINY_SCHEDULE": "*/1 * * * * *"}
 NO_CHILDREN = ["--no-azurite", "--no-servicebus"]
 
 
@@ -43,8 +44,18 @@ def test_a_port_in_use_is_a_one_line_error_and_exit_code_2() -> None:
     assert errors == [f"devhost: error: port {port} is already in use (functions host); choose another with --port"]
 
 
+def test_an_unset_binding_setting_is_a_clear_startup_error(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "TINY_SCHEDULE"}
+    result = subprocess.run([sys.executable, "-m", "devhost", "--port", "0", "--app", TINY_APP, *NO_CHILDREN],
+                            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60,
+                            env={**env, "TINY_STATE_DIR": str(tmp_path)})
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "devhost: error: app setting 'TINY_SCHEDULE' (used as %TINY_SCHEDULE%) is not set" in result.stderr
+
+
 def test_demo_posts_every_bundled_alert_to_its_ingestion_route_with_the_key(tmp_path: Path) -> None:
-    env = {"TINY_STATE_DIR": str(tmp_path), "INGEST_API_KEY": "demo-key"}
+    env = {**TINY_ENV, "TINY_STATE_DIR": str(tmp_path), "INGEST_API_KEY": "demo-key"}
     with run_devhost(TINY_APP, env, args=[*NO_CHILDREN, "--demo"]):
         expected = demo_requests()
         path = tmp_path / "alerts.jsonl"
@@ -63,7 +74,7 @@ def test_local_settings_fill_in_without_overriding_and_an_empty_key_is_allowed_w
     settings = tmp_path / "local.settings.json"
     settings.write_text(json.dumps({"IsEncrypted": False, "Values": {
         "TINY_GREETING": "from-file", "TINY_OVERRIDDEN": "from-file", "INGEST_API_KEY": ""}}))
-    env = {"TINY_STATE_DIR": str(tmp_path), "TINY_OVERRIDDEN": "from-env", "INGEST_API_KEY": None,
+    env = {**TINY_ENV, "TINY_STATE_DIR": str(tmp_path), "TINY_OVERRIDDEN": "from-env", "INGEST_API_KEY": None,
            "ENRICH_QUEUE": None, "DEVHOST_LOCAL_USER": "none"}
     with run_devhost(TINY_APP, env, args=[*NO_CHILDREN, "--local-settings", str(settings)]) as handle:
         whoami = requests.get(handle.url("/api/whoami"), timeout=10).json()
@@ -73,6 +84,18 @@ def test_local_settings_fill_in_without_overriding_and_an_empty_key_is_allowed_w
                       "enrich_queue": "alerts-enrich"}
     assert guarded.status_code == 200 and guarded.text == "ok"
     assert "INGEST_API_KEY is empty" in output
+
+
+def test_timers_run_on_their_ncrontab_schedule_and_on_startup(tmp_path: Path) -> None:
+    with run_devhost(TINY_APP, {**TINY_ENV, "TINY_STATE_DIR": str(tmp_path)}, args=NO_CHILDREN) as handle:
+        ticks = tmp_path / "ticks.jsonl"
+        wait_for(lambda: ticks.exists() and len(ticks.read_text().splitlines()) >= 2, timeout=6)
+        output = handle.output()
+    # The yearly schedule can only have fired because of run_on_startup.
+    assert [json.loads(line) for line in (tmp_path / "startup.jsonl").read_text().splitlines()] == [
+        {"past_due": False}]
+    assert "timer */1 * * * * * -> every_second" in output
+    assert "timer 0 0 0 1 1 * -> yearly_but_on_startup" in output
 
 
 def test_sigterm_and_ctrl_c_stop_devhost_and_every_child(state_dir: Path) -> None:
@@ -88,7 +111,7 @@ def test_sigterm_and_ctrl_c_stop_devhost_and_every_child(state_dir: Path) -> Non
 
 
 def test_children_die_even_when_devhost_is_killed(tmp_path: Path) -> None:
-    handle = run_devhost(TINY_APP, {"TINY_STATE_DIR": str(tmp_path), "AzureWebJobsStorage": None},
+    handle = run_devhost(TINY_APP, {**TINY_ENV, "TINY_STATE_DIR": str(tmp_path), "AzureWebJobsStorage": None},
                          args=["--no-servicebus"])
     (azurite,) = handle.child_pids
     assert _alive(azurite)

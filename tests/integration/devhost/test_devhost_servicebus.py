@@ -45,6 +45,23 @@ def test_http_output_binding_feeds_the_queue_trigger_which_pushes_over_signalr(s
     assert pushed["message_id"]
 
 
+def test_a_returned_value_goes_to_the_return_output_binding(sample_host: DevhostHandle) -> None:
+    marker = uuid.uuid4().hex
+
+    async def scenario() -> dict:
+        client = await HubClient().connect(sample_host.url("/api"))
+        try:
+            await asyncio.to_thread(_send, sample_host, "sample-relay", ServiceBusMessage(json.dumps({"m": marker})))
+            while True:
+                (pushed,) = await client.next_invocation("sampleReceived", timeout=15)
+                if pushed["payload"].get("m") == marker:
+                    return pushed["payload"]
+        finally:
+            await client.close()
+
+    assert asyncio.run(scenario()) == {"m": marker, "relayed": True}
+
+
 def test_a_failing_message_is_abandoned_until_it_is_dead_lettered(sample_host: DevhostHandle, state_dir) -> None:
     message_id = f"poison-{uuid.uuid4().hex[:8]}"
     _send(sample_host, "sample-poison", ServiceBusMessage(

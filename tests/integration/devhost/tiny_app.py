@@ -36,6 +36,21 @@ def whoami(req: func.HttpRequest) -> func.HttpResponse:
         "enrich_queue": os.environ.get("ENRICH_QUEUE")}), mimetype="application/json")
 
 
+@app.timer_trigger(schedule="0 0 0 1 1 *", arg_name="timer", run_on_startup=True)
+def yearly_but_on_startup(timer: func.TimerRequest) -> None:
+    _note("startup", {"past_due": timer.past_due})
+
+
+@app.timer_trigger(schedule="%TINY_SCHEDULE%", arg_name="timer")
+def every_second(timer: func.TimerRequest) -> None:
+    _note("ticks", {"past_due": timer.past_due})
+
+
+def _note(name: str, entry: dict) -> None:
+    with open(Path(os.environ["TINY_STATE_DIR"]) / f"{name}.jsonl", "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry) + "\n")
+
+
 @app.route(route="guarded", methods=["GET"])
 def guarded(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse("ok")
