@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.ports import Outcome, TicketChange
+from shared.ports import Outcome, TicketChange, mutate_tracked
 from shared.services import Services
 from shared.tickets import Ticket, TicketStatus
 
@@ -18,21 +18,17 @@ def handle_dead_letter(body: dict[str, Any], stage: str, reason: str | None, des
     detail = {"stage": stage, "reason": (reason or "unknown")[:200], "description": (description or "")[:1000],
               "at": now.isoformat()}
 
-    changed: list[bool] = []
-
     def mark(ticket: Ticket) -> bool:
-        changed[:] = [False]
         if ticket.pipeline_error and ticket.pipeline_error.get("stage") == stage and \
                 ticket.status == TicketStatus.PIPELINE_ERROR:
             return False  # the same dead letter delivered twice
         ticket.pipeline_error = {**detail, "previous_status": ticket.status.value}
         ticket.status = TicketStatus.PIPELINE_ERROR
-        changed[:] = [True]
         return True
 
-    ticket = svc.store.mutate(ticket_id, mark) if ticket_id else None
+    ticket, changed = mutate_tracked(svc.store, ticket_id, mark) if ticket_id else (None, False)
     outcome = Outcome()
-    if ticket is None or not changed[0]:
+    if ticket is None or not changed:
         return outcome
     svc.record(ticket.id, "deadletter", "pipeline_error", **detail)
     outcome.changes.append(TicketChange("pipeline_error", ticket))

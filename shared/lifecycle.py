@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from shared.api import ApiError
-from shared.ports import OutboundMessage, Outcome, TicketChange
+from shared.ports import OutboundMessage, Outcome, TicketChange, mutate_tracked
 from shared.services import Services
 from shared.tickets import Ticket, TicketStatus
 
@@ -73,17 +73,11 @@ def change_status(svc: Services, ticket_id: str, action: str, actor: str, origin
         raise ApiError(400, "unknown_action", f"action must be one of {sorted(ACTIONS)}")
     apply, change = ACTIONS[action]
     at = svc.clock.now()
-    changed: list[bool] = []
-
-    def mutation(ticket: Ticket) -> bool:
-        changed[:] = [apply(ticket, actor, at, note)]
-        return changed[0]
-
-    ticket = svc.store.mutate(ticket_id, mutation)
+    ticket, changed = mutate_tracked(svc.store, ticket_id, lambda t: apply(t, actor, at, note))
     if ticket is None:
-        raise ApiError(404, "not_found", f"ticket {ticket_id} does not exist")
+        raise ApiError(404, "not_found", f"ticket {ticket_id[:60]} does not exist")
     outcome = Outcome()
-    if not changed or not changed[0]:
+    if not changed:
         return ticket, outcome
     details = {"origin": origin, **({"note": note[:2000]} if note else {})}
     svc.record(ticket.id, actor, change, **details)

@@ -12,7 +12,7 @@ from shared.tickets import AuditEntry, Ticket
 __all__ = [
     "TicketStore", "AuditLog", "Publisher", "Archive", "RcaCache", "Clock", "SeenEvents",
     "TicketQuery", "TicketPage", "OutboundMessage", "TicketChange", "Outcome", "ConcurrencyError",
-    "Mutation",
+    "Mutation", "mutate_tracked",
 ]
 
 
@@ -111,6 +111,17 @@ class SeenEvents(Protocol):
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+def mutate_tracked(store: TicketStore, ticket_id: str, change: Mutation) -> tuple[Ticket | None, bool]:
+    """`store.mutate`, also telling whether the last run of `change` (the one written) changed it."""
+    changed = [False]
+
+    def run(ticket: Ticket) -> bool:
+        changed[0] = change(ticket) is not False
+        return changed[0]
+
+    return store.mutate(ticket_id, run), changed[0]
 
 
 @dataclass

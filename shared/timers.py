@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from shared.ports import OutboundMessage, Outcome, TicketChange
+from shared.ports import OutboundMessage, Outcome, TicketChange, mutate_tracked
 from shared.services import Services
 from shared.tickets import Stage, Ticket, TicketStatus
 
@@ -38,8 +38,8 @@ def check_sla(svc: Services) -> Outcome:
         if ticket.sla_due_at is None or ticket.sla_status != "pending":
             continue
         if now >= ticket.sla_due_at:
-            updated = svc.store.mutate(ticket.id, lambda t: _breach(t, now))
-            if updated is None or updated.sla_breached_at != now:
+            updated, changed = mutate_tracked(svc.store, ticket.id, lambda t: _breach(t, now))
+            if updated is None or not changed:
                 continue  # someone acknowledged it in the meantime, or another timer got there first
             svc.record(ticket.id, "sla-monitor", "sla_breached", due=ticket.sla_due_at.isoformat(),
                        priority=ticket.priority)
@@ -48,8 +48,8 @@ def check_sla(svc: Services) -> Outcome:
                 svc.settings.notify_queue, {"ticket_id": ticket.id, "stage": "notify", "kind": "sla_breached"},
                 f"{ticket.id}:sla_breached"))
         elif fraction < 1 and now >= ticket.created_at + (ticket.sla_due_at - ticket.created_at) * fraction:
-            updated = svc.store.mutate(ticket.id, lambda t: _warn(t, now))
-            if updated is not None and updated.sla_warned_at == now:
+            updated, changed = mutate_tracked(svc.store, ticket.id, lambda t: _warn(t, now))
+            if updated is not None and changed:
                 svc.record(ticket.id, "sla-monitor", "sla_warning", due=ticket.sla_due_at.isoformat())
     return outcome
 

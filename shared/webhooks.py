@@ -52,7 +52,7 @@ def _json(raw: bytes) -> Any:
 
 
 def _apply(svc: Services, ticket: Ticket, action: str, actor: str, origin: str, note: str | None) -> Outcome:
-    if action == "acknowledge" and ticket.status == TicketStatus.RESOLVED:
+    if origin == "jira" and action == "acknowledge" and ticket.status == TicketStatus.RESOLVED:
         # Jira moved Done → In Progress: the incident is live again and someone is on it.
         _, outcome = change_status(svc, ticket.id, "reopen", actor, origin, note)
         return outcome.extend(change_status(svc, ticket.id, action, actor, origin, note)[1])
