@@ -49,7 +49,7 @@ def evidence_fingerprint(evidence: FailureEvidence) -> str:
 def _error_type(best: Match | None, entry: CatalogEntry) -> str:
     # A grouped entry matched by one of its codes: the code itself is the most specific type.
     if best is not None and best.via_code and len(entry.code_names) > 1 and best.span is None:
-        named = next((c for c in entry.code_names if c.upper() == best.via_code), None)
+        named = next((c for c in entry.code_names if c.upper() == best.via_code.upper()), None)
         if named:
             return named[:120]
     return entry.error_type[:120]
@@ -72,7 +72,9 @@ def _confidence(best: Match, matches: list[Match]) -> float:
 
 def _evidence_lines(best: Match | None, matches: list[Match], texts: list[str]) -> list[str]:
     lines: list[str] = []
-    for match in [best, *matches[:4]] if best else []:
+    # Only quotes that support the chosen category; the runner-up goes in the note instead.
+    supporting = [m for m in matches[:6] if best and m.entry.category == best.entry.category]
+    for match in supporting:
         if match.span is not None and match.text_index is not None:
             quote = quote_around(texts[match.text_index], match.span)
         elif match.via_code:

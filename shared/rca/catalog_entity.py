@@ -66,5 +66,5 @@ def extract_entity(texts: list[str]) -> str | None:
                 continue
             value = found.group(found.lastindex or 1) if pattern.groups > 1 else found.group(1)
             if _usable(value):
-                return clean_quote(value.strip("`'\" .,"))[:MAX_ENTITY_CHARS]
+                return clean_quote(value.replace("`", "").strip("'\" .,"))[:MAX_ENTITY_CHARS]
     return None

@@ -59,20 +59,21 @@ def _text_codes(text: str) -> list[str]:
     return found
 
 
-def evidence_codes(evidence: FailureEvidence, texts: list[str]) -> list[tuple[str, float]]:
-    """Every error code known for the failure, with how much it is trusted, deduplicated."""
-    weighted: dict[str, float] = {}
+def evidence_codes(evidence: FailureEvidence, texts: list[str]) -> list[tuple[str, float, str]]:
+    """Every error code known for the failure: (upper-cased, trust factor, as written), deduplicated."""
+    weighted: dict[str, tuple[float, str]] = {}
     for code in _reported_codes(evidence):
-        weighted[str(code).strip().upper()] = 1.0
+        written = str(code).strip()
+        weighted[written.upper()] = (1.0, written)
     for text in texts:
         for code in _text_codes(text):
-            weighted.setdefault(code.upper(), TEXT_CODE_FACTOR)
-    return [(code, factor) for code, factor in weighted.items() if code]
+            weighted.setdefault(code.upper(), (TEXT_CODE_FACTOR, code))
+    return [(code, factor, written) for code, (factor, written) in weighted.items() if code]
 
 
-def _code_scores(catalog: Catalog, codes: list[tuple[str, float]]) -> dict[str, tuple[float, str]]:
+def _code_scores(catalog: Catalog, codes: list[tuple[str, float, str]]) -> dict[str, tuple[float, str]]:
     best: dict[str, tuple[float, str]] = {}
-    for code, factor in codes:
+    for code, factor, written in codes:
         candidates = list(catalog.by_code.get(code, ()))
         candidates += [e for e in catalog.with_code_patterns
                        if e not in candidates and any(p.search(code) for p in e.code_patterns)]
@@ -80,7 +81,7 @@ def _code_scores(catalog: Catalog, codes: list[tuple[str, float]]) -> dict[str, 
             weight = entry.code_weight if code in entry.codes else min(entry.code_weight, 0.6)
             score = weight * factor
             if score > best.get(entry.id, (0.0, ""))[0]:
-                best[entry.id] = (score, code)
+                best[entry.id] = (score, written)
     return best
 
 
