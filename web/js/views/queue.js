@@ -1,0 +1,223 @@
+// The queue: newest tickets first, filtered from the URL, paged by the server, patched in place by live events.
+
+import { actOnTicket, exportUrl, listTickets } from '../api.js';
+import { el, setText } from '../dom.js';
+import { parseTime } from '../format.js';
+import { buildHash, rememberQueueHash, replaceHash } from '../router.js';
+import { canRespond } from '../session.js';
+import { showToast } from '../toast.js';
+import { errorPanel, heading } from './common.js';
+import { createFilterBar, filtersFrom, FILTER_KEYS } from './queue_filters.js';
+import { COLUMNS, createRow, flashRow, headerRow, matchesFilters, patchRow } from './queue_rows.js';
+
+const PAGE_SIZES = [25, 50, 100];
+const DEFAULT_LIMIT = 50;
+const LIVE_GROWTH = 2; // live inserts may grow a page to twice its size; past that the "new" button takes over
+
+function pageParams(params) {
+  const limit = PAGE_SIZES.includes(Number(params.limit)) ? Number(params.limit) : DEFAULT_LIMIT;
+  return { filters: filtersFrom(params), limit, cursor: params.cursor || '' };
+}
+
+export function createQueueView() {
+  const state = { filters: {}, limit: DEFAULT_LIMIT, cursor: '', previous: [], next: null, loads: 0,
+    pending: new Set(), rows: new Map() }; // rows: id -> { tr, ticket }
+  const ctx = { canRespond, onAcknowledge: acknowledge };
+  const filterBar = createFilterBar({ onChange: (filters, { typing }) => changeFilters(filters, typing) });
+  const tbody = el('tbody');
+  const table = el('table', { class: 'queue', 'aria-describedby': 'queue-status' },
+    el('caption', { class: 'visually-hidden', text: 'Tickets, newest first' }), el('thead', {}, headerRow()), tbody);
+  const statusLine = el('p', { id: 'queue-status', class: 'queue-status', 'aria-live': 'polite' });
+  const problem = el('div');
+  const csv = el('a', { class: 'button', download: 'tickets.csv', text: 'Download CSV' });
+  const pageSize = el('select', { id: 'page-size' }, PAGE_SIZES.map((n) => el('option', { value: String(n), text: String(n) })));
+  const newButton = el('button', { type: 'button', class: 'new-tickets', hidden: true });
+  const newer = el('button', { type: 'button', class: 'button', text: 'Newer' });
+  const older = el('button', { type: 'button', class: 'button', text: 'Older' });
+  const pageLabel = el('span', { class: 'page-label' });
+
+  function hashFor(filters, cursor, limit) {
+    return buildHash('/', { ...filters, limit: limit === DEFAULT_LIMIT ? '' : String(limit), cursor });
+  }
+
+  function writeUrl(typing) {
+    const hash = hashFor(state.filters, state.cursor, state.limit);
+    rememberQueueHash(hash);
+    if (typing) replaceHash(hash);
+    else if (location.hash !== hash) history.pushState(null, '', hash);
+  }
+
+  function changeFilters(filters, typing) {
+    state.filters = filters;
+    state.cursor = '';
+    state.previous = [];
+    writeUrl(typing);
+    load();
+  }
+
+  function showControls() {
+    filterBar.sync(state.filters);
+    pageSize.value = String(state.limit);
+    csv.href = exportUrl(state.filters);
+    newer.disabled = !state.cursor;
+    older.disabled = !state.next;
+    pageLabel.textContent = state.cursor ? (state.previous.length ? `Page ${state.previous.length + 1}` : 'Older page') : 'Page 1';
+    const count = state.pending.size;
+    newButton.hidden = count === 0;
+    newButton.textContent = `${count} new or changed ticket${count === 1 ? '' : 's'} match these filters. Show them`;
+  }
+
+  function place(ordered) {
+    ordered.forEach((tr, index) => {
+      if (tbody.children[index] !== tr) tbody.insertBefore(tr, tbody.children[index] || null);
+    });
+    while (tbody.children.length > ordered.length) tbody.lastElementChild.remove();
+  }
+
+  /** Make the table show `items` in order, reusing (and patching) the rows it already has. */
+  function reconcile(items) {
+    const keep = new Map();
+    const ordered = items.map((ticket) => {
+      const known = state.rows.get(ticket.id);
+      const tr = known ? known.tr : createRow(ticket, ctx);
+      if (known) patchRow(tr, ticket, ctx);
+      tr.classList.remove('row--outside');
+      keep.set(ticket.id, { tr, ticket });
+      return tr;
+    });
+    state.rows = keep;
+    if (!items.length) ordered.push(el('tr', { class: 'empty' }, el('td', { colspan: String(COLUMNS.length), text: 'No tickets match these filters.' })));
+    place(ordered);
+  }
+
+  async function load() {
+    const mine = ++state.loads;
+    showControls();
+    table.setAttribute('aria-busy', 'true');
+    try {
+      const page = await listTickets({ ...state.filters, limit: state.limit, cursor: state.cursor });
+      if (mine !== state.loads) return; // a newer request owns the table
+      problem.replaceChildren();
+      state.next = page.next_cursor || null;
+      if (!state.cursor) state.pending.clear();
+      reconcile(page.items || []);
+      setText(statusLine, `Showing ${page.items.length} ticket${page.items.length === 1 ? '' : 's'}, newest first.`);
+    } catch (error) {
+      if (mine !== state.loads) return;
+      problem.replaceChildren(errorPanel(error, { action: 'load the ticket queue' }));
+      setText(statusLine, 'The queue could not be loaded.');
+    } finally {
+      if (mine === state.loads) table.removeAttribute('aria-busy');
+      showControls();
+    }
+  }
+
+  function insertSorted(ticket) {
+    const at = parseTime(ticket.created_at);
+    const tr = createRow(ticket, ctx);
+    const before = [...state.rows.values()].find((row) => parseTime(row.ticket.created_at) < at);
+    tbody.querySelector('tr.empty')?.remove();
+    tbody.insertBefore(tr, before ? before.tr : null);
+    state.rows.set(ticket.id, { tr, ticket });
+    flashRow(tr);
+  }
+
+  function onTicket(ticket) {
+    const known = state.rows.get(ticket.id);
+    const matches = matchesFilters(ticket, state.filters);
+    if (known) {
+      known.ticket = ticket;
+      if (patchRow(known.tr, ticket, ctx).length) flashRow(known.tr);
+      known.tr.classList.toggle('row--outside', matches === false);
+      return;
+    }
+    if (matches === false) return;
+    const rows = [...state.rows.values()];
+    const oldest = rows.length ? parseTime(rows[rows.length - 1].ticket.created_at) : -Infinity;
+    const withinPage = rows.length < state.limit || !state.next || parseTime(ticket.created_at) >= oldest;
+    if (matches && !state.cursor && withinPage && rows.length < state.limit * LIVE_GROWTH) insertSorted(ticket);
+    else if (!state.cursor || ticket.change === 'created') state.pending.add(ticket.id);
+    showControls();
+  }
+
+  async function acknowledge(ticket, button) {
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+    try {
+      const updated = await actOnTicket(ticket.id, 'acknowledge');
+      onTicket(updated);
+      showToast({ title: `Acknowledged ${ticket.id}`, tone: 'success' });
+    } catch (error) {
+      button.disabled = false;
+      button.removeAttribute('aria-busy');
+      showToast({ title: `Could not acknowledge ${ticket.id}`, body: error.message, tone: 'error' });
+    }
+  }
+
+  function onKey(event) {
+    const typingInField = event.target.closest && event.target.closest('input, textarea, select');
+    if (event.key === '/' && !typingInField && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      event.preventDefault();
+      filterBar.focusSearch();
+    }
+  }
+
+  pageSize.addEventListener('change', () => {
+    state.limit = Number(pageSize.value);
+    state.cursor = '';
+    state.previous = [];
+    writeUrl(false);
+    load();
+  });
+  older.addEventListener('click', () => {
+    state.previous.push(state.cursor);
+    state.cursor = state.next;
+    writeUrl(false);
+    load();
+  });
+  newer.addEventListener('click', () => {
+    state.cursor = state.previous.pop() || '';
+    writeUrl(false);
+    load();
+  });
+  newButton.addEventListener('click', () => {
+    if (state.cursor) {
+      state.cursor = '';
+      state.previous = [];
+      writeUrl(false);
+    }
+    load().then(() => tbody.querySelector('.ticket-link')?.focus());
+  });
+
+  return {
+    mount(container, route) {
+      Object.assign(state, pageParams(route.params));
+      rememberQueueHash(location.hash);
+      container.append(heading('Ticket queue'), filterBar.form,
+        el('div', { class: 'toolbar' }, statusLine, newButton,
+          el('div', { class: 'toolbar-end' }, el('label', { for: 'page-size', text: 'Per page' }), pageSize, csv)),
+        problem, el('div', { class: 'table-scroll' }, table),
+        el('nav', { class: 'pager', 'aria-label': 'Queue pages' }, newer, pageLabel, older));
+      document.addEventListener('keydown', onKey);
+      load();
+    },
+    update(route) {
+      const next = pageParams(route.params);
+      const same = FILTER_KEYS.every((key) => next.filters[key] === state.filters[key]);
+      if (same && next.limit === state.limit && next.cursor === state.cursor) return true;
+      if (next.cursor === state.previous[state.previous.length - 1]) state.previous.pop();
+      else if (!next.cursor || !same) state.previous = [];
+      Object.assign(state, next);
+      rememberQueueHash(location.hash);
+      load();
+      return true;
+    },
+    unmount() {
+      document.removeEventListener('keydown', onKey);
+      filterBar.stop();
+      state.loads += 1; // late answers must not touch a detached table
+    },
+    onTicket,
+    onResync: load,
+  };
+}
