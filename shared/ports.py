@@ -75,6 +75,9 @@ class TicketStore(Protocol):
     def tickets_for_job(self, workspace_id: str | None, job_id: str) -> list[Ticket]:
         """Tickets of one Databricks job (a later success of the job resolves them)."""
 
+    def tickets_by_fingerprint(self, fingerprint: str, since: datetime | None = None) -> list[Ticket]:
+        """Tickets whose RCA has this fingerprint (similar incidents), created since `since`."""
+
     def all_tickets(self, since: datetime | None = None) -> list[Ticket]:
         """Every ticket created since `since` (summary and export)."""
 

@@ -91,6 +91,8 @@ def add_occurrence(ticket: Ticket, alert: Alert, now: datetime, settings: Settin
         if url and name not in ticket.links:
             ticket.links[name] = url
     floor = priority_from_azure(alert.azure_severity)
+    if floor and floor < (priority_from_azure(ticket.azure_severity) or "P9"):
+        ticket.azure_severity = alert.azure_severity  # the most severe alert sets the floor analysis keeps
     if floor and floor < ticket.priority:  # a more severe alert for the same failure raises urgency
         raise_priority(ticket, floor, settings)
 

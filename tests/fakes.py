@@ -76,6 +76,9 @@ class FakeTicketStore:
         return [t.model_copy(deep=True) for t in self.tickets.values()
                 if t.job_id == job_id and (workspace_id is None or t.workspace_id == workspace_id)]
 
+    def tickets_by_fingerprint(self, fingerprint: str, since: datetime | None = None) -> list[Ticket]:
+        return [t for t in self.all_tickets(since) if t.rca is not None and t.rca.fingerprint == fingerprint]
+
     def all_tickets(self, since: datetime | None = None) -> list[Ticket]:
         return [t.model_copy(deep=True) for t in self.tickets.values() if since is None or t.created_at >= since]
 

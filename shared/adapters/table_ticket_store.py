@@ -228,6 +228,13 @@ class TableTicketStore:
         tickets = self._tickets_by_index(prefix)
         return [t for t in tickets if t.job_id == job_id]
 
+    def tickets_by_fingerprint(self, fingerprint: str, since: datetime | None = None) -> list[Ticket]:
+        rows = self._work_prefix(f"fp|{safe_key(fingerprint)}|")
+        if since is not None:
+            rows = [r for r in rows if r.get("created_at", "") >= since.isoformat()]
+        tickets = [t for t in (self.get(r["ticket_id"]) for r in rows) if t is not None]
+        return [t for t in tickets if t.rca is not None and t.rca.fingerprint == fingerprint]
+
     def all_tickets(self, since: datetime | None = None) -> list[Ticket]:
         out: list[Ticket] = []
         for month in self._months():

@@ -13,7 +13,7 @@ Partition design (the `tickets` table):
 The `ticketindex` table holds one partition, `work`, of small rows keyed by purpose:
 `open|<id>` (open and unacknowledged: the SLA timer), `inflight|<id>` (not yet notified: the redrive
 timer), `jira|<key>` (Jira webhook lookup), `job|<workspace>|<job>|<id>` (a later job success),
-`month|<yyyymm>` (the partitions that exist). One partition lets every index change of a ticket
+`fp|<fingerprint>|<id>` (similar past incidents), `month|<yyyymm>` (the partitions that exist). One partition lets every index change of a ticket
 write go in one entity-group transaction; index rows change only on state changes, never on a
 repeat occurrence, so the hot path of a duplicate alert is a single etag-checked row update.
 """
@@ -98,6 +98,8 @@ def index_rows(ticket: Ticket) -> dict[str, dict[str, Any]]:
             stage_at=ticket.stage_at.isoformat() if ticket.stage_at else "")
     if ticket.jira_key:
         add(f"jira|{safe_key(ticket.jira_key)}")
+    if ticket.rca and ticket.rca.fingerprint:
+        add(f"fp|{safe_key(ticket.rca.fingerprint)}|{ticket.id}", created_at=ticket.created_at.isoformat())
     if ticket.job_id:
         add(f"job|{safe_key(ticket.workspace_id or '-')}|{safe_key(ticket.job_id)}|{ticket.id}")
     add(f"month|{month_key(ticket.id)[1:]}")

@@ -26,14 +26,11 @@ def _notify(svc: Services, ticket_id: str) -> OutboundMessage:
 
 
 def similar_tickets(svc: Services, ticket: Ticket, fingerprint: str | None) -> list[Ticket]:
-    """Earlier tickets with the same fingerprint, newest first. A store offering
-    `tickets_by_fingerprint(fingerprint, since)` (an index) answers with a lookup; otherwise the
-    recall window is scanned, one scan per analysis, which grows with the ticket count."""
+    """Earlier tickets with the same fingerprint, newest first (an index lookup, not a scan)."""
     if not fingerprint:
         return []
     since = ticket.created_at - timedelta(days=RECALL_WINDOW_DAYS)
-    indexed = getattr(svc.store, "tickets_by_fingerprint", None)
-    candidates = indexed(fingerprint, since) if callable(indexed) else svc.store.all_tickets(since=since)
+    candidates = svc.store.tickets_by_fingerprint(fingerprint, since)
     found = [t for t in candidates
              if t.id != ticket.id and t.created_at <= ticket.created_at
              and t.rca is not None and t.rca.fingerprint == fingerprint]

@@ -77,6 +77,7 @@ class FakeServer:
 
         class _H(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else small replies wait ~40 ms for delayed ACKs
 
             def log_message(self, *args: Any) -> None:  # quiet
                 pass

@@ -133,3 +133,17 @@ def test_two_stores_on_separate_clients_stay_consistent(store, request, unique):
     store.mutate(ticket.id, lambda t: setattr(t, "occurrences", 2))  # cached etag in `store`
     other.mutate(ticket.id, lambda t: setattr(t, "occurrences", t.occurrences + 1))
     assert store.mutate(ticket.id, lambda t: setattr(t, "occurrences", t.occurrences + 1)).occurrences == 4
+
+
+def test_tickets_by_fingerprint_finds_similar_incidents(store):
+    def rca(fp: str) -> RcaResult:
+        return RcaResult(category=Category.TIMEOUT, error_type="x", root_cause="y", fingerprint=fp)
+
+    store.create(make_ticket(7, T0, rca=rca("fp-a")))
+    store.create(make_ticket(8, T0 + timedelta(days=1), rca=rca("fp-a")))
+    later = make_ticket(9, T0 + timedelta(days=2))
+    store.create(later)
+    store.mutate(later.id, lambda t: setattr(t, "rca", rca("fp-b")))
+    assert sorted(t.pipeline for t in store.tickets_by_fingerprint("fp-a")) == ["PL_7", "PL_8"]
+    assert [t.pipeline for t in store.tickets_by_fingerprint("fp-a", since=T0 + timedelta(hours=1))] == ["PL_8"]
+    assert [t.pipeline for t in store.tickets_by_fingerprint("fp-b")] == ["PL_9"]
