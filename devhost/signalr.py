@@ -148,23 +148,23 @@ class SignalRService:
                                                      "Access-Control-Allow-Headers": CORS_HEADERS})
         return self._cors(request, response)
 
-    def _refusal(self, request: web.Request) -> web.Response | None:
+    def _admit(self, request: web.Request) -> tuple[web.Response | None, str | None]:
+        """(refusal response or None, the token's user id): checks restart window, hub and token."""
         if time.monotonic() < self._down_until:
-            return web.json_response({"error": "SignalR service is restarting"}, status=503)
+            return web.json_response({"error": "SignalR service is restarting"}, status=503), None
         hub = request.query.get("hub", "").lower()
         if not hub:
-            return web.json_response({"error": "missing 'hub' query parameter"}, status=400)
+            return web.json_response({"error": "missing 'hub' query parameter"}, status=400), None
         auth = request.headers.get("Authorization", "")
         token = auth[7:] if auth.lower().startswith("bearer ") else request.query.get("access_token", "")
         try:
             claims = hs256.decode(token, self.access_key, audience=self.client_url(hub))
         except hs256.TokenError as exc:
-            return web.json_response({"error": f"unauthorized: {exc}"}, status=401)
-        request["signalr_user"] = claims.get("nameid")
-        return None
+            return web.json_response({"error": f"unauthorized: {exc}"}, status=401), None
+        return None, claims.get("nameid")
 
     async def _negotiate(self, request: web.Request) -> web.StreamResponse:
-        refusal = self._refusal(request)
+        refusal, user_id = self._admit(request)
         if refusal is not None:
             return self._cors(request, refusal)
         now = time.monotonic()
@@ -172,7 +172,7 @@ class SignalRService:
         connection_id, token = secrets.token_urlsafe(16), secrets.token_urlsafe(24)
         version = 1 if request.query.get("negotiateVersion", "0") not in ("", "0") else 0
         key = token if version else connection_id
-        self._pending[key] = (connection_id, request.query["hub"].lower(), request["signalr_user"], now)
+        self._pending[key] = (connection_id, request.query["hub"].lower(), user_id, now)
         body: dict[str, Any] = {"negotiateVersion": version, "connectionId": connection_id,
                                 "availableTransports": [{"transport": "WebSockets", "transferFormats": ["Text"]}]}
         if version:
@@ -180,7 +180,7 @@ class SignalRService:
         return self._cors(request, web.json_response(body))
 
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
-        refusal = self._refusal(request)
+        refusal, _ = self._admit(request)
         if refusal is not None:
             return refusal
         pending = self._pending.pop(request.query.get("id", ""), None)
