@@ -84,6 +84,13 @@ class ArmServer(FakeServer):
     def add_workspace(self, name: str, **kw: Any) -> Pipelines:
         return self.workspaces.setdefault(name.lower(), Pipelines(**kw))
 
+    def reset(self) -> "ArmServer":
+        """Forget recorded requests, scripted faults and errors (the data stays)."""
+        for log in (self.requests, self.faults, self.errors):
+            log.clear()
+        self.page_size = 100
+        return self
+
     def synapse_endpoint(self) -> str:
         return self.url + "/synapse/{workspace}"
 

@@ -72,6 +72,13 @@ class DatabricksServer(FakeServer):
         self.add_cluster(load_fixture("clusters_get_terminated_quota.json"))
         return self
 
+    def reset(self) -> "DatabricksServer":
+        """Forget recorded requests, scripted faults and errors (the data stays)."""
+        for log in (self.requests, self.faults, self.errors, self.parent_output_requests, self.auth_failures):
+            log.clear()
+        self.tasks_page_size = 100
+        return self
+
     def throttle(self, path_regex: str, times: int = 1, retry_after: int = 1) -> None:
         self.fail_next(path_regex, 429, times, headers={"Retry-After": str(retry_after)},
                        body={"error_code": "REQUEST_LIMIT_EXCEEDED",

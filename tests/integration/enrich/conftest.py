@@ -35,16 +35,27 @@ class VirtualClock:
         self.offset += seconds
 
 
-@pytest.fixture
-def dbx_server() -> Iterator[DatabricksServer]:
+# One server per module (stopping one costs half a second); each test gets it freshly reset.
+@pytest.fixture(scope="module")
+def _dbx_module() -> Iterator[DatabricksServer]:
     with DatabricksServer().with_samples() as server:
         yield server
 
 
-@pytest.fixture
-def arm_server() -> Iterator[ArmServer]:
+@pytest.fixture(scope="module")
+def _arm_module() -> Iterator[ArmServer]:
     with ArmServer().with_samples() as server:
         yield server
+
+
+@pytest.fixture
+def dbx_server(_dbx_module: DatabricksServer) -> DatabricksServer:
+    return _dbx_module.reset()
+
+
+@pytest.fixture
+def arm_server(_arm_module: ArmServer) -> ArmServer:
+    return _arm_module.reset()
 
 
 @pytest.fixture

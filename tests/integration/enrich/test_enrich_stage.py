@@ -154,9 +154,11 @@ def test_429_with_retry_after_is_honoured_then_the_ticket_is_enriched(databricks
     assert sdk_clock.sleeps and sdk_clock.sleeps[0] >= 3
 
 
-def test_5xx_raises_for_redelivery_then_degrades_on_the_third_delivery(databricks, dbx_server):
+def test_5xx_raises_for_redelivery_then_degrades_on_the_third_delivery(dbx_server, sdk_clock):
     dbx_server.fail_next(r"/jobs/runs/get$", 503, times=10_000)
-    svc = services(make_ticket(), databricks=databricks)
+    client = DatabricksRuns(dbx_server.url, token=dbx_server.token, http_timeout=0.5, retry_timeout=4,
+                            clock=sdk_clock)
+    svc = services(make_ticket(), databricks=client)
     with pytest.raises(RetryableError):
         handle_enrich(body(delivery=1), svc)
     assert svc.store.get("T20250603-021741-AB12").stage == Stage.INGESTED
