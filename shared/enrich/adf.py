@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
 from shared.adapters.http import retrying_session
-from shared.errors import IntegrationError, PermanentError, RetryableError, is_retryable_status
 from shared.enrich.tokens import ARM_SCOPE, SYNAPSE_SCOPE, TokenProvider
+from shared.errors import IntegrationError, PermanentError, RetryableError, is_retryable_status
 
 __all__ = ["Scope", "ArmDataFactory", "build_adf", "parse_resource_id", "arm_time",
            "ADF_API_VERSION", "SYNAPSE_API_VERSION", "DEFAULT_SYNAPSE_ENDPOINT"]
@@ -69,8 +69,8 @@ def parse_resource_id(resource_id: str | None) -> tuple[str, str, str, str] | No
 
 def arm_time(value: datetime) -> str:
     """ISO 8601 UTC as the run-query filters expect (lastUpdatedAfter/Before)."""
-    value = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _arm_error_code(response: requests.Response) -> str | None:

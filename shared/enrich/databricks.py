@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import requests
 
-from shared.errors import IntegrationError, PermanentError, RetryableError
 from shared.enrich.tokens import AZURE_DATABRICKS_SCOPE, TokenProvider
+from shared.errors import IntegrationError, PermanentError, RetryableError
 
 __all__ = ["DatabricksRuns", "build_databricks", "SYSTEM"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from shared.enrich.model import ClusterInfo, RunInfo
@@ -37,7 +37,7 @@ def _termination(item: dict[str, Any]) -> tuple[str | None, str | None, str | No
 def _millis(value: Any) -> datetime | None:
     if not isinstance(value, (int, float)) or value <= 0:
         return None  # the API sends 0 for "never started"
-    return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+    return datetime.fromtimestamp(value / 1000, tz=UTC)
 
 
 def is_failed(task: dict[str, Any]) -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["TokenProvider", "entra_token_provider", "static_token", "ARM_SCOPE", "SYNAPSE_SCOPE",
            "AZURE_DATABRICKS_SCOPE"]

@@ -84,7 +84,7 @@ class ArmServer(FakeServer):
     def add_workspace(self, name: str, **kw: Any) -> Pipelines:
         return self.workspaces.setdefault(name.lower(), Pipelines(**kw))
 
-    def reset(self) -> "ArmServer":
+    def reset(self) -> ArmServer:
         """Forget recorded requests, scripted faults and errors (the data stays)."""
         for log in (self.requests, self.faults, self.errors):
             log.clear()
@@ -94,7 +94,7 @@ class ArmServer(FakeServer):
     def synapse_endpoint(self) -> str:
         return self.url + "/synapse/{workspace}"
 
-    def with_samples(self) -> "ArmServer":
+    def with_samples(self) -> ArmServer:
         """The sample estate: adf-contoso-prod on 2025-06-03 and Synapse workspace syn-contoso-prod."""
         factory = load_fixture("factory_get.json")
         runs = load_fixture("pipeline_runs_factory_2025-06-03.json")["value"]

@@ -46,23 +46,23 @@ class DatabricksServer(FakeServer):
 
     # -- data ---------------------------------------------------------------------------------
 
-    def add_run(self, run: dict[str, Any]) -> "DatabricksServer":
+    def add_run(self, run: dict[str, Any]) -> DatabricksServer:
         self.runs[int(run["run_id"])] = copy.deepcopy(run)
         return self
 
-    def add_output(self, run_id: int | str, output: dict[str, Any]) -> "DatabricksServer":
+    def add_output(self, run_id: int | str, output: dict[str, Any]) -> DatabricksServer:
         self.outputs[int(run_id)] = copy.deepcopy(output)
         return self
 
-    def add_job(self, job: dict[str, Any]) -> "DatabricksServer":
+    def add_job(self, job: dict[str, Any]) -> DatabricksServer:
         self.jobs[int(job["job_id"])] = copy.deepcopy(job)
         return self
 
-    def add_cluster(self, cluster: dict[str, Any]) -> "DatabricksServer":
+    def add_cluster(self, cluster: dict[str, Any]) -> DatabricksServer:
         self.clusters[str(cluster["cluster_id"])] = copy.deepcopy(cluster)
         return self
 
-    def with_samples(self) -> "DatabricksServer":
+    def with_samples(self) -> DatabricksServer:
         """The sample estate: the failed nightly-sales-etl run (code error) and its cluster-failure twin."""
         self.add_run(load_fixture("runs_get_failed_multitask.json"))
         self.add_output(556677889900112, load_fixture("runs_get_output_failed_notebook_task.json"))
@@ -72,7 +72,7 @@ class DatabricksServer(FakeServer):
         self.add_cluster(load_fixture("clusters_get_terminated_quota.json"))
         return self
 
-    def reset(self) -> "DatabricksServer":
+    def reset(self) -> DatabricksServer:
         """Forget recorded requests, scripted faults and errors (the data stays)."""
         for log in (self.requests, self.faults, self.errors, self.parent_output_requests, self.auth_failures):
             log.clear()

@@ -1,23 +1,16 @@
-"""Test setup for the enrich integration tests: repository importable, fake servers, short timeouts."""
+"""Fixtures for the enrich integration tests: fake servers (reset per test), adapters with short timeouts."""
 
-import sys
-from pathlib import Path
+import time
+from collections.abc import Iterator
+from typing import Any
 
-# Without a project-level pytest `pythonpath` setting, pytest only puts this folder on sys.path.
-_ROOT = str(Path(__file__).resolve().parents[3])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
+import pytest
 
-import time  # noqa: E402
-from typing import Any, Iterator  # noqa: E402
-
-import pytest  # noqa: E402
-
-from shared.adapters.http import retrying_session  # noqa: E402
-from shared.enrich.adf import ArmDataFactory  # noqa: E402
-from shared.enrich.databricks import DatabricksRuns  # noqa: E402
-from tests.fakes_http.arm_server import ArmServer  # noqa: E402
-from tests.fakes_http.databricks_server import DatabricksServer  # noqa: E402
+from shared.adapters.http import retrying_session
+from shared.enrich.adf import ArmDataFactory
+from shared.enrich.databricks import DatabricksRuns
+from tests.fakes_http.arm_server import ArmServer
+from tests.fakes_http.databricks_server import DatabricksServer
 
 
 class VirtualClock:

@@ -1,7 +1,7 @@
 """ArmDataFactory against the fake ARM / Synapse endpoints: request shapes, paging, retries, errors."""
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,8 +13,8 @@ SUB, RG, FACTORY = "11111111-2222-3333-4444-555555555555", "rg-dataplatform-prod
 FACTORY_ID = f"/subscriptions/{SUB}/resourcegroups/{RG}/providers/microsoft.datafactory/factories/{FACTORY}"
 SYNAPSE_ID = f"/subscriptions/{SUB}/resourcegroups/{RG}/providers/microsoft.synapse/workspaces/syn-contoso-prod"
 RUN = "7a3c9e21-4b8d-4f6e-9c12-5d0e8f3a6b77"
-START = datetime(2025, 6, 3, 2, 6, 30, tzinfo=timezone.utc)
-END = datetime(2025, 6, 3, 2, 21, 30, tzinfo=timezone.utc)
+START = datetime(2025, 6, 3, 2, 6, 30, tzinfo=UTC)
+END = datetime(2025, 6, 3, 2, 21, 30, tzinfo=UTC)
 
 
 def test_scope_from_a_resource_id_or_the_settings(adf):
@@ -53,8 +53,8 @@ def test_activity_runs_and_pipeline_run_and_tags(adf, arm_server):
     scope = adf.scope_for(FACTORY_ID)
     run = adf.get_pipeline_run(scope, RUN)
     assert run["status"] == "Failed"
-    acts = adf.query_activity_runs(scope, RUN, datetime(2025, 6, 3, 1, 55, tzinfo=timezone.utc),
-                                   datetime(2025, 6, 3, 3, 17, tzinfo=timezone.utc))
+    acts = adf.query_activity_runs(scope, RUN, datetime(2025, 6, 3, 1, 55, tzinfo=UTC),
+                                   datetime(2025, 6, 3, 3, 17, tzinfo=UTC))
     assert {a["activityType"] for a in acts} == {"Copy", "DatabricksNotebook", "AzureFunctionActivity"}
     assert adf.get_resource_tags(scope) == {"cost_center": "CC-1200", "env": "prod", "owner": "data-platform"}
     assert arm_server.errors == []
@@ -71,11 +71,11 @@ def test_the_fake_rejects_a_query_without_the_window(adf, arm_server):
 def test_synapse_uses_the_workspace_endpoint_its_api_version_and_audience(adf, arm_server):
     scope = adf.scope_for(SYNAPSE_ID)
     assert scope.kind == "synapse" and scope.base_url == f"{arm_server.url}/synapse/syn-contoso-prod"
-    runs = adf.query_pipeline_runs(scope, "PL_Load_DW", datetime(2025, 6, 3, 3, 51, tzinfo=timezone.utc),
-                                   datetime(2025, 6, 3, 4, 6, tzinfo=timezone.utc))
+    runs = adf.query_pipeline_runs(scope, "PL_Load_DW", datetime(2025, 6, 3, 3, 51, tzinfo=UTC),
+                                   datetime(2025, 6, 3, 4, 6, tzinfo=UTC))
     run_id = runs[0]["runId"]
-    acts = adf.query_activity_runs(scope, run_id, datetime(2025, 6, 3, 3, 50, tzinfo=timezone.utc),
-                                   datetime(2025, 6, 3, 5, tzinfo=timezone.utc), pipeline="PL_Load_DW")
+    acts = adf.query_activity_runs(scope, run_id, datetime(2025, 6, 3, 3, 50, tzinfo=UTC),
+                                   datetime(2025, 6, 3, 5, tzinfo=UTC), pipeline="PL_Load_DW")
     assert acts[0]["activityName"] == "SP_Merge_Sales"
     assert adf.get_resource_tags(scope) == {"cost_center": "CC-3300"}  # through ARM, not the workspace
     calls = arm_server.requests_to(r"^/synapse/")

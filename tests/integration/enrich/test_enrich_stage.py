@@ -1,7 +1,7 @@
 """handle_enrich end to end: real adapters against the fake Databricks workspace and ARM."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -11,7 +11,7 @@ from shared.stages.enrich import handle_enrich
 from shared.tickets import Stage, Ticket
 from tests.fakes import FixedClock, fake_services
 
-NOW = datetime(2025, 6, 3, 2, 18, tzinfo=timezone.utc)
+NOW = datetime(2025, 6, 3, 2, 18, tzinfo=UTC)
 SUB, RG = "11111111-2222-3333-4444-555555555555", "rg-dataplatform-prod"
 FACTORY_ID = f"/subscriptions/{SUB}/resourcegroups/{RG}/providers/microsoft.datafactory/factories/adf-contoso-prod"
 SYNAPSE_ID = f"/subscriptions/{SUB}/resourcegroups/{RG}/providers/microsoft.synapse/workspaces/syn-contoso-prod"
@@ -135,7 +135,7 @@ def test_synapse_runless_alert_uses_the_workspace_endpoint(adf, arm_server):
     alert = {"window_start": "2025-06-03T03:56:00Z", "window_end": "2025-06-03T04:01:00Z"}
     ticket = make_ticket(source="synapse", pipeline="PL_Load_DW", job=None, job_id=None, run_id=None,
                          resource_id=SYNAPSE_ID, enrichment={"alert": alert})
-    svc = fake_services(clock=FixedClock(datetime(2025, 6, 3, 4, 3, tzinfo=timezone.utc)), adf=adf)
+    svc = fake_services(clock=FixedClock(datetime(2025, 6, 3, 4, 3, tzinfo=UTC)), adf=adf)
     svc.store.create(ticket)
     outcome = handle_enrich(body(), svc)
     stored = svc.store.get(ticket.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from shared.tickets import Ticket
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "api"
 FACTORY_ID = ("/subscriptions/11111111-2222-3333-4444-555555555555/resourcegroups/rg-dataplatform-prod"
               "/providers/microsoft.datafactory/factories/adf-contoso-prod")
-NOW = datetime(2025, 6, 3, 2, 18, tzinfo=timezone.utc)
+NOW = datetime(2025, 6, 3, 2, 18, tzinfo=UTC)
 
 
 def fixture(path: str) -> Any:
@@ -42,7 +42,7 @@ class StubDatabricks:
         self.calls: list[tuple[str, str]] = []
 
     @classmethod
-    def with_samples(cls) -> "StubDatabricks":
+    def with_samples(cls) -> StubDatabricks:
         stub = cls()
         for name in ("runs_get_failed_multitask.json", "runs_get_cluster_failure.json"):
             run = fixture(f"databricks/{name}")
@@ -88,7 +88,7 @@ class StubAdf:
         self.calls: list[tuple[Any, ...]] = []
 
     @classmethod
-    def with_samples(cls) -> "StubAdf":
+    def with_samples(cls) -> StubAdf:
         stub = cls()
         stub.runs = fixture("adf/pipeline_runs_factory_2025-06-03.json")["value"]
         stub.activities["7a3c9e21-4b8d-4f6e-9c12-5d0e8f3a6b77"] = fixture("adf/activity_runs_query_failed.json")["value"]

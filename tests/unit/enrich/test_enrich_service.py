@@ -1,6 +1,6 @@
 """enrich(): orchestration over (possibly missing) adapters, on the sample runs."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from enrich_stubs import FACTORY_ID, NOW, StubAdf, StubDatabricks, fixture, permanent, retryable, ticket
 
@@ -29,7 +29,7 @@ def test_multitask_run_yields_the_failed_task_with_its_real_error():
     assert step.termination_code == "RUN_EXECUTION_ERROR" and step.termination_type == "CLIENT_ERROR"
     assert result.run.termination_code == "RUN_EXECUTION_ERROR"
     assert result.run.run_page_url.endswith("#job/123456789012345/run/987654321098765")
-    assert result.run.start == datetime(2025, 6, 3, 2, 0, 0, 123000, tzinfo=timezone.utc)
+    assert result.run.start == datetime(2025, 6, 3, 2, 0, 0, 123000, tzinfo=UTC)
     assert result.cluster is None  # a code error: no cluster lookup
     assert result.tags == {"cost_center": "CC-4711", "owner": "sales-analytics", "env": "prod"}
     assert ("get_run_output", "987654321098765") not in dbx.calls
@@ -126,7 +126,7 @@ def test_runless_alert_discovers_failed_runs_in_the_window():
     result = enrich(adf_ticket(enrichment={"alert": alert}), None, adf, NOW)
     _, pipeline, start, end = adf.calls[0]
     assert pipeline == "PL_Ingest_Sales"
-    assert start == datetime(2025, 6, 3, 2, 6, 30, tzinfo=timezone.utc)
+    assert start == datetime(2025, 6, 3, 2, 6, 30, tzinfo=UTC)
     assert end == NOW  # never past now
     assert [r.run_id for r in result.discovered_runs] == ["7a3c9e21-4b8d-4f6e-9c12-5d0e8f3a6b77",
                                                           "b4d2f6a8-1c3e-4f5a-8b7c-9d0e1f2a3b4c"]
@@ -138,7 +138,7 @@ def test_runless_alert_discovers_failed_runs_in_the_window():
 def test_runless_alert_with_no_run_found_is_partial():
     adf = StubAdf.with_samples()
     alert = {"window_start": "2025-06-04T02:11:30Z", "window_end": "2025-06-04T02:16:30Z"}
-    result = enrich(adf_ticket(enrichment={"alert": alert}), None, adf, datetime(2025, 6, 4, 3, tzinfo=timezone.utc))
+    result = enrich(adf_ticket(enrichment={"alert": alert}), None, adf, datetime(2025, 6, 4, 3, tzinfo=UTC))
     assert result.status == EnrichStatus.PARTIAL and result.discovered_runs == []
     assert result.notes[0].startswith("no failed run of PL_Ingest_Sales found between")
 
