@@ -13,7 +13,7 @@ from shared.rca.evidence import FailedStep
 from shared.tickets import Ticket
 
 __all__ = ["parse_time", "failed_activities", "activity_step", "pipeline_run_info", "discovered_run",
-           "alert_window", "activity_window", "rank_steps", "failed_target", "DATABRICKS_ACTIVITIES"]
+           "alert_window", "has_alert_window", "activity_window", "rank_steps", "failed_target", "DATABRICKS_ACTIVITIES"]
 
 # Activities whose error only says "an inner activity failed": rank them after the leaves.
 CONTAINER_ACTIVITIES = {"foreach", "ifcondition", "until", "switch", "executepipeline", "executedataflow"}
@@ -90,10 +90,21 @@ def discovered_run(run: dict[str, Any], scope: Scope) -> DiscoveredRun:
     )
 
 
+def _alert(ticket: Ticket) -> dict[str, Any]:
+    alert = ticket.enrichment.get("alert") if isinstance(ticket.enrichment, dict) else None
+    return alert if isinstance(alert, dict) else {}
+
+
+def has_alert_window(ticket: Ticket) -> bool:
+    """A metric alert says when it counted failures; only then may a run-less alert name no pipeline."""
+    alert = _alert(ticket)
+    return bool(parse_time(alert.get("window_start")) and parse_time(alert.get("window_end")))
+
+
 def alert_window(ticket: Ticket, now: datetime) -> tuple[datetime, datetime]:
     """The alert's evaluation window (ingestion keeps the alert in `enrichment["alert"]`),
     widened by a margin; without one, the hour before the ticket was last seen."""
-    alert = ticket.enrichment.get("alert") if isinstance(ticket.enrichment.get("alert"), dict) else {}
+    alert = _alert(ticket)
     start = parse_time(alert.get("window_start"))
     end = parse_time(alert.get("window_end")) or parse_time(alert.get("fired_at"))
     if start is None or end is None:

@@ -170,17 +170,18 @@ def _pipeline(ticket: Ticket, adf: Any, dbx: Any, now: datetime) -> EnrichmentRe
         run = calls.call("enrichment unavailable", adf.get_pipeline_run, scope, ticket.run_id)
         if run is None:
             return _finish(result, calls, EnrichStatus.UNAVAILABLE)
-    elif ticket.pipeline:
+    elif ticket.pipeline or af.has_alert_window(ticket):  # a metric alert not split by pipeline: all of them
         start, end = af.alert_window(ticket, now)
         runs = calls.call("enrichment unavailable", adf.query_pipeline_runs, scope, ticket.pipeline, start, end)
         if runs is None:
             return _finish(result, calls, EnrichStatus.UNAVAILABLE)
         runs = sorted((r for r in runs if r.get("runId")), key=lambda r: str(r.get("runStart") or ""))
         result.discovered_runs = [af.discovered_run(r, scope) for r in runs[:MAX_DISCOVERED_RUNS]]
+        what = ticket.pipeline or "any pipeline"
         if not runs:
-            calls.note(f"no failed run of {ticket.pipeline} found between {start:%H:%M} and {end:%H:%M} UTC")
+            calls.note(f"no failed run of {what} found between {start:%H:%M} and {end:%H:%M} UTC")
             return _finish(result, calls)
-        calls.note(f"found {len(runs)} failed run(s) of {ticket.pipeline} in the alert window", degraded=False)
+        calls.note(f"found {len(runs)} failed run(s) of {what} in the alert window", degraded=False)
         run = runs[0]  # the alert ticket carries the first run's evidence
     else:
         return _skipped("no run id or pipeline name to look up", scope.kind)

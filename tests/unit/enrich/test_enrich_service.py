@@ -14,7 +14,7 @@ def job_ticket(**kw):
 
 
 def adf_ticket(**kw):
-    return ticket(source="adf", pipeline="PL_Ingest_Sales", resource_id=FACTORY_ID, **kw)
+    return ticket(**{"source": "adf", "pipeline": "PL_Ingest_Sales", "resource_id": FACTORY_ID, **kw})
 
 
 def test_multitask_run_yields_the_failed_task_with_its_real_error():
@@ -153,3 +153,18 @@ def test_run_page_url_forms():
     assert parse_run_page_url("https://adb-1.7.azuredatabricks.net/?o=1#job/123/run/456") == "456"
     assert parse_run_page_url("https://adb-1.7.azuredatabricks.net/jobs/123/runs/789?o=1") == "789"
     assert parse_run_page_url("https://example.com/nothing") is None
+
+
+def test_metric_alert_not_split_by_pipeline_discovers_every_failed_run_in_the_window():
+    adf = StubAdf.with_samples()
+    alert = {"window_start": "2025-06-03T02:11:30Z", "window_end": "2025-06-03T02:16:30Z"}
+    result = enrich(adf_ticket(pipeline=None, enrichment={"alert": alert}), None, adf, NOW)
+    assert adf.calls[0][1] is None  # no PipelineName filter
+    assert {r.pipeline for r in result.discovered_runs} == {"PL_Ingest_Sales", "PL_Export_Finance"}
+    assert "found 3 failed run(s) of any pipeline in the alert window" in result.notes
+
+
+def test_a_runless_alert_without_pipeline_or_window_is_not_guessed_at():
+    adf = StubAdf.with_samples()
+    result = enrich(adf_ticket(pipeline=None), None, adf, NOW)
+    assert result.status == EnrichStatus.SKIPPED and adf.calls == []
