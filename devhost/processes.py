@@ -15,7 +15,8 @@ import threading
 import time
 from collections.abc import Callable
 
-__all__ = ["ChildProcess", "ChildProcessError_", "free_port", "port_in_use", "wait_for_ports", "die_with_parent"]
+__all__ = ["ChildProcess", "ChildProcessError_", "free_port", "port_in_use", "wait_for_ports", "die_with_parent",
+           "death_signal_hook"]
 
 log = logging.getLogger("devhost.proc")
 _PR_SET_PDEATHSIG = 1
@@ -30,6 +31,12 @@ def die_with_parent() -> None:
     """preexec_fn: the kernel sends SIGTERM to the child if devhost dies, even by SIGKILL (Linux)."""
     if _libc is not None:
         _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def death_signal_hook() -> Callable[[], None] | None:
+    """`die_with_parent` when spawning from the main thread: the kernel ties the signal to the spawning
+    *thread*, so a child started from a short-lived worker thread would be killed when that thread ends."""
+    return die_with_parent if threading.current_thread() is threading.main_thread() else None
 
 
 def free_port() -> int:
@@ -69,7 +76,7 @@ class ChildProcess:
             # Own session: a terminal Ctrl-C reaches devhost only, which then stops children in order.
             self.proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                          stderr=subprocess.STDOUT, start_new_session=True,
-                                         preexec_fn=die_with_parent)
+                                         preexec_fn=death_signal_hook())
         except OSError as exc:
             raise ChildProcessError_(f"{name}: cannot start {argv[0]}: {exc}") from None
         self._reader = threading.Thread(target=self._drain, name=f"{name}-output", daemon=True)

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from devhost.processes import die_with_parent
+from devhost.processes import death_signal_hook
 
 __all__ = ["DevhostHandle", "DevhostStartError", "run_devhost", "PROJECT_ROOT"]
 
@@ -110,7 +110,7 @@ def run_devhost(app: str = "function_app:app", env: Mapping[str, str | None] | N
     full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), full_env.get("PYTHONPATH")]))
     argv = [sys.executable, "-m", "devhost", "--port", str(port), "--app", app, *args]
     process = subprocess.Popen(argv, cwd=str(cwd or PROJECT_ROOT), env=full_env, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=death_signal_hook())
     lines: list[str] = []
     reader = threading.Thread(target=_drain, args=(process, lines, echo), daemon=True, name="devhost-output")
     reader.start()
