@@ -6,10 +6,11 @@ const WIDTH = 640;
 const SERIES_COLOURS = 10; // .series-0 … .series-9 in CSS, tuned for light and dark
 let chartCount = 0;
 
+// Even multiples keep the middle gridline on a round number (0, 2, 4 rather than 0, 2.5, 5).
 function niceMax(value) {
-  if (!(value > 0)) return 1;
+  if (!(value > 0)) return 2;
   const step = 10 ** Math.floor(Math.log10(value));
-  return [1, 2, 2.5, 5, 10].map((m) => m * step).find((v) => v >= value);
+  return Math.max(2, [1, 2, 4, 6, 8, 10].map((m) => m * step).find((v) => v >= value));
 }
 
 function shorten(text, max) {
@@ -62,8 +63,9 @@ export function stackedBars({ title, columns, series, seriesLabel = String }) {
       if (!value) return null;
       const height = (value / max) * plot.height;
       base += height;
-      return svg('rect', { class: `series-${s % SERIES_COLOURS}`, x: plot.left + slot * i + slot * 0.15,
-        y: plot.top + plot.height - base, width: Math.max(1, slot * 0.7), height },
+      const width = Math.max(1, Math.min(slot * 0.7, 48));
+      return svg('rect', { class: `series-${s % SERIES_COLOURS}`, x: plot.left + slot * (i + 0.5) - width / 2,
+        y: plot.top + plot.height - base, width, height },
       svg('title', { text: `${column.label} · ${seriesLabel(name)}: ${value}` }));
     });
   });

@@ -2,7 +2,7 @@
 
 import { getSummary } from '../api.js';
 import { el } from '../dom.js';
-import { formatDay, formatDuration, formatPercent, humanize, PRIORITIES } from '../format.js';
+import { formatDateTime, formatDay, formatDuration, formatPercent, humanize, PRIORITIES } from '../format.js';
 import { buildHash } from '../router.js';
 import { horizontalBars, lineChart, stackedBars } from '../charts.js';
 import { errorPanel, heading } from './common.js';
@@ -34,8 +34,19 @@ function kpis(summary) {
     card('LLM usage', `${llm.calls ?? 0} calls`, `${llm.tokens ?? 0} tokens`, 'llm'));
 }
 
-function perDayChart(summary) {
-  const days = summary.per_day || [];
+/** Every UTC day of the window, oldest first, so quiet days show as gaps instead of vanishing. */
+export function windowDays(days, now = Date.now()) {
+  const today = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate());
+  return Array.from({ length: days }, (_, i) => new Date(today - (days - 1 - i) * 86400000).toISOString().slice(0, 10));
+}
+
+function byDate(rows) {
+  return new Map((rows || []).map((row) => [row.date, row]));
+}
+
+function perDayChart(summary, windowDates) {
+  const known = byDate(summary.per_day);
+  const days = windowDates.map((date) => known.get(date) || { date, by_category: {} });
   const totals = new Map();
   for (const day of days) for (const [cat, n] of Object.entries(day.by_category || {})) totals.set(cat, (totals.get(cat) || 0) + n);
   const ranked = [...totals.entries()].sort((a, b) => b[1] - a[1]).map(([cat]) => cat);
@@ -52,16 +63,21 @@ function perDayChart(summary) {
   return stackedBars({ title: 'Tickets per day by category', columns, series, seriesLabel: humanize });
 }
 
-function charts(summary) {
-  const trend = (summary.mttr_trend || []).map((p) => ({ label: formatDay(p.date), value: p.mean_seconds ?? null }));
-  const recurring = (summary.top_recurring || []).map((r) => ({ label: r.error_type || r.fingerprint, value: r.count,
-    note: r.last_seen_at ? `last seen ${r.last_seen_at}` : '' }));
+function charts(summary, days) {
+  const windowDates = windowDays(days);
+  const trendByDate = byDate(summary.mttr_trend);
+  const trend = windowDates.map((date) => ({ label: formatDay(date), value: trendByDate.get(date)?.mean_seconds ?? null }));
+  const recurring = (summary.top_recurring || []).map((r) => ({
+    label: [r.error_type || r.fingerprint, r.category ? humanize(r.category) : null].filter(Boolean).join(' · '),
+    value: r.count ?? r.tickets ?? r.occurrences ?? 0,
+    note: [r.occurrences !== undefined ? `${r.occurrences} occurrences` : null,
+      r.last_seen_at ? `last seen ${formatDateTime(r.last_seen_at)}` : null].filter(Boolean).join(', ') }));
   const teams = (summary.by_team || []).map((t) => ({ label: t.team || 'unassigned', value: t.tickets,
     note: `MTTR ${formatDuration(t.mttr_seconds)} · ${t.llm_tokens ?? 0} LLM tokens` }));
   return el('div', { class: 'charts' },
-    perDayChart(summary),
+    perDayChart(summary, windowDates),
     lineChart({ title: 'MTTR trend (daily mean)', points: trend, format: formatDuration }),
-    horizontalBars({ title: 'Top recurring failures', rows: recurring, valueName: 'Occurrences' }),
+    horizontalBars({ title: 'Top recurring failures', rows: recurring, valueName: 'Tickets' }),
     horizontalBars({ title: 'Tickets by team', rows: teams, valueName: 'Tickets' }));
 }
 
@@ -81,7 +97,7 @@ export function createOverviewView() {
       const summary = await getSummary(days);
       if (mine !== loads) return;
       problem.replaceChildren();
-      content.replaceChildren(kpis(summary), charts(summary));
+      content.replaceChildren(kpis(summary), charts(summary, days));
     } catch (error) {
       if (mine === loads) problem.replaceChildren(errorPanel(error, { action: 'load the overview' }));
     } finally {

@@ -67,6 +67,11 @@ export function createQueueView() {
     newButton.textContent = `${count} new or changed ticket${count === 1 ? '' : 's'} match these filters. Show them`;
   }
 
+  function showCount() {
+    const n = state.rows.size;
+    setText(statusLine, `Showing ${n} ticket${n === 1 ? '' : 's'}, newest first.`);
+  }
+
   function place(ordered) {
     ordered.forEach((tr, index) => {
       if (tbody.children[index] !== tr) tbody.insertBefore(tr, tbody.children[index] || null);
@@ -101,7 +106,7 @@ export function createQueueView() {
       state.next = page.next_cursor || null;
       if (!state.cursor) state.pending.clear();
       reconcile(page.items || []);
-      setText(statusLine, `Showing ${page.items.length} ticket${page.items.length === 1 ? '' : 's'}, newest first.`);
+      showCount();
     } catch (error) {
       if (mine !== state.loads) return;
       problem.replaceChildren(errorPanel(error, { action: 'load the ticket queue' }));
@@ -120,6 +125,7 @@ export function createQueueView() {
     tbody.insertBefore(tr, before ? before.tr : null);
     state.rows.set(ticket.id, { tr, ticket });
     flashRow(tr);
+    showCount();
   }
 
   function onTicket(ticket) {

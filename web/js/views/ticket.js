@@ -52,7 +52,7 @@ export function createTicketView() {
 
   function renderMeta(t) {
     const subject = t.pipeline || t.job || t.resource;
-    meta.replaceChildren(
+    meta.replaceChildren(...[
       el('span', { class: 'ticket-id', text: t.id }), priorityBadge(t.priority), statusBadge(t.status),
       el('span', { class: 'meta-item' }, 'SLA ', slaBadge(t)),
       el('span', { class: 'meta-item', text: sourceLabel(t.source) }),
@@ -60,7 +60,8 @@ export function createTicketView() {
       el('span', { class: 'meta-item', text: `Team ${t.team || 'unassigned'}` }),
       el('span', { class: 'meta-item', text: `Created ${formatDateTime(t.created_at)}` }),
       t.acknowledged_at ? el('span', { class: 'meta-item', text: `Acknowledged ${formatDateTime(t.acknowledged_at)}` }) : null,
-      t.resolved_at ? el('span', { class: 'meta-item', text: `Resolved ${formatDateTime(t.resolved_at)}` }) : null);
+      t.resolved_at ? el('span', { class: 'meta-item', text: `Resolved ${formatDateTime(t.resolved_at)}` }) : null,
+    ].filter(Boolean));
   }
 
   function render(t) {

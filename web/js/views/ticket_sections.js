@@ -71,15 +71,17 @@ export function occurrencesSection(ticket) {
 export function similarSection(ticket) {
   const items = ticket.similar || [];
   if (!items.length) return el('p', { class: 'muted', text: 'No similar past incidents.' });
-  return el('table', { class: 'compact' },
-    el('thead', {}, el('tr', {}, ['Ticket', 'Created', 'Status', 'Resolved by', 'Jira'].map((h) => el('th', { scope: 'col', text: h })))),
-    el('tbody', {}, items.map((s) => el('tr', {},
-      el('td', {}, el('a', { href: ticketHref(s.id), text: s.id })), el('td', { text: formatDateTime(s.created_at) }),
-      el('td', {}, statusBadge(s.status)), el('td', { text: s.resolved_by || '—' }), el('td', { text: s.jira_key || '—' })))));
+  return el('ul', { class: 'similar' }, items.map((s) => el('li', {},
+    el('a', { href: ticketHref(s.id), text: s.id }), ' ', statusBadge(s.status),
+    el('span', { class: 'cell-note', text: [`created ${formatDateTime(s.created_at)}`,
+      s.resolved_by ? `resolved by ${s.resolved_by}` : null, s.jira_key ? `Jira ${s.jira_key}` : null].filter(Boolean).join(' · ') }))));
 }
 
+const isEmpty = (v) => v === null || v === undefined || v === ''
+  || (typeof v === 'object' && Object.keys(v).length === 0);
+
 function detailText(details) {
-  return Object.entries(details || {}).filter(([, v]) => v !== null && v !== undefined && v !== '')
+  return Object.entries(details || {}).filter(([, v]) => !isEmpty(v))
     .map(([k, v]) => `${humanize(k)}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · ');
 }
 
