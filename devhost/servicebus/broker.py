@@ -37,7 +37,6 @@ class Broker:
         self._consumers: dict[Entity, list[Sender]] = {entity: [] for entity in self.entities.values()}
         self._reply_links: dict[Connection, dict[str, Sender]] = {}
         self._outboxes: dict[Sender, deque[bytes]] = {}
-        self._partial: dict[Delivery, bytearray] = {}
         self._draining: set[Sender] = set()
 
     # --- events ------------------------------------------------------------------------------------
@@ -183,13 +182,16 @@ class Broker:
     # --- incoming transfers ------------------------------------------------------------------------
     def _on_transfer(self, delivery: Delivery) -> None:
         link = delivery.link
-        buffer = self._partial.setdefault(delivery, bytearray())
+        # Kept on the delivery itself, so a peer vanishing mid-transfer leaves nothing behind here.
+        buffer = getattr(delivery, "sb_buffer", None)
+        if buffer is None:
+            buffer = delivery.sb_buffer = bytearray()
         chunk = link.recv(delivery.pending) if delivery.pending else b""
         if chunk and len(buffer) <= MAX_MESSAGE_BYTES:
             buffer.extend(chunk)
         if delivery.partial and not delivery.aborted:
             return
-        del self._partial[delivery]
+        delivery.sb_buffer = None
         link.advance()
         if delivery.aborted:
             delivery.settle()
