@@ -17,6 +17,7 @@ MAX_CONFIDENCE = 0.95
 AMBIGUITY_MARGIN = 0.05
 AMBIGUITY_FACTOR = 0.85
 MAX_EVIDENCE = 3
+TRACE_HEAD_CHARS = 1000
 
 _AZURE_SEVERITY = {"sev0": Severity.CRITICAL, "sev1": Severity.HIGH, "sev2": Severity.MEDIUM,
                    "sev3": Severity.LOW, "sev4": Severity.LOW}
@@ -39,11 +40,18 @@ def apply_severity_floor(severity: Severity, azure_severity: str | None) -> Seve
 
 
 def evidence_fingerprint(evidence: FailureEvidence) -> str:
-    """Fingerprint of the innermost reported error: its message preferred over its (noisier) trace."""
+    """Fingerprint of the innermost reported error: the failed step's message plus the head of its trace.
+
+    The trace head is included because a step message is often only a wrapper ("FAILED") while the
+    cause sits in the trace; fingerprints feed the RCA cache, so distinct causes must not collide.
+    """
     code = next((c for s in evidence.failed_steps for c in (s.error_code, s.termination_code) if c), None)
     code = code or evidence.error_code or evidence.termination_code or evidence.cluster_termination_code
-    text = next((t for s in evidence.failed_steps for t in (s.error_message, s.error_trace) if t), None)
-    return fingerprint(evidence.service, code, text or evidence.message)
+    step = next((s for s in evidence.failed_steps if s.error_message or s.error_trace), None)
+    if step is None:
+        return fingerprint(evidence.service, code, evidence.message)
+    parts = [step.error_message or "", (step.error_trace or "")[:TRACE_HEAD_CHARS]]
+    return fingerprint(evidence.service, code, "\n".join(p for p in parts if p))
 
 
 def _error_type(best: Match | None, entry: CatalogEntry) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from shared.rca.catalog_prefilter import required_literals
 from shared.rca.model import Category, Severity
 
-__all__ = ["CatalogEntry", "Catalog", "load_catalog", "CatalogError", "DATA_DIR"]
+__all__ = ["CatalogEntry", "Catalog", "load_catalog", "build_catalog", "index_entries", "CatalogError", "DATA_DIR"]
 
 DATA_DIR = Path(__file__).with_name("catalog_data")
 PLAYBOOK_FILE = "playbooks.json"
@@ -147,6 +147,11 @@ def build_catalog(data_dir: Path = DATA_DIR) -> Catalog:
                 raise CatalogError(f"{where}: duplicate id")
             seen.add(entry.id)
             entries.append(entry)
+    return index_entries(entries)
+
+
+def index_entries(entries: list[CatalogEntry]) -> Catalog:
+    """A catalog over `entries`, with its code index and the lists the matcher walks."""
     catalog = Catalog(entries=entries)
     for entry in entries:
         for code in entry.codes:

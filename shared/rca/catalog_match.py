@@ -88,7 +88,7 @@ def _code_scores(catalog: Catalog, codes: list[tuple[str, float, str]]) -> dict[
 def _pattern_hit(entry: CatalogEntry, texts: list[str], lowered: list[str]
                  ) -> tuple[float, int, tuple[int, int]] | None:
     for index, text in enumerate(texts):
-        for pattern, literals in zip(entry.patterns, entry.prefilters):
+        for pattern, literals in zip(entry.patterns, entry.prefilters, strict=True):
             if literals is not None and not any(lit in lowered[index] for lit in literals):
                 continue
             found = pattern.search(text)

@@ -77,7 +77,7 @@ def evaluate_cases(cases: list[dict[str, Any]], analyzer: Analyzer, *, include_m
     }
     if include_misses:
         report["misses"] = [{"id": case.get("id"), "gold": gold, "predicted": predicted}
-                            for case, (gold, predicted) in zip(cases, pairs) if gold != predicted]
+                            for case, (gold, predicted) in zip(cases, pairs, strict=True) if gold != predicted]
     return report
 
 

@@ -162,3 +162,21 @@ def test_evidence_quotes_are_single_line_plain_text() -> None:
     result = classify(FailureEvidence(service="databricks_job", message=message))
     for line in result.evidence:
         assert "\n" not in line and "\x1b" not in line and "\x00" not in line
+
+
+def _wrapped(trace: str, run: str) -> FailureEvidence:
+    return FailureEvidence(service="databricks_job", error_code="RUN_EXECUTION_ERROR", message=f"Run {run} failed",
+                           failed_steps=[FailedStep(error_message="com.databricks.NotebookExecutionException: FAILED",
+                                                    error_trace=trace, run_id=run)])
+
+
+def test_fingerprint_separates_causes_hidden_behind_the_same_wrapper_message() -> None:
+    oom = classify(_wrapped("java.lang.OutOfMemoryError: Java heap space", "1")).fingerprint
+    missing = classify(_wrapped("ModuleNotFoundError: No module named 'x'", "2")).fingerprint
+    assert oom != missing
+
+
+def test_fingerprint_is_stable_across_runs_of_the_same_failure() -> None:
+    first = classify(_wrapped("java.lang.OutOfMemoryError: Java heap space at Foo.scala:101", "918273"))
+    again = classify(_wrapped("java.lang.OutOfMemoryError: Java heap space at Foo.scala:117", "918290"))
+    assert first.fingerprint == again.fingerprint

@@ -79,7 +79,7 @@ def test_the_prefilter_never_hides_a_match() -> None:
     # Soundness: whenever a pattern matches a real message, one of its literals is in the message.
     messages = [json.loads(line)["message"] for line in DEV_CASES.read_text(encoding="utf-8").splitlines() if line.strip()]
     for entry in load_catalog().entries:
-        for pattern, literals in zip(entry.patterns, entry.prefilters):
+        for pattern, literals in zip(entry.patterns, entry.prefilters, strict=True):
             if literals is None:
                 continue
             for message in messages:
