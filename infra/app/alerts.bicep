@@ -62,7 +62,6 @@ resource pipelineFailedRuns 'Microsoft.Insights/metricAlerts@2018-03-01' = if (!
     windowSize: 'PT5M'
     // Resolved notices let the ticket record that the pipeline recovered.
     autoMitigate: true
-    targetResourceType: 'Microsoft.DataFactory/factories'
     criteria: {
       'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
       allOf: [

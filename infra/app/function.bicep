@@ -230,16 +230,14 @@ var contractSettings = {
   REDRIVE_TIMER_SCHEDULE: redriveTimerSchedule
 }
 
-// The two maps are JSON; an empty value would not parse, so they are only set when given.
-var jiraMapSettings = union(
-  empty(jiraStatusMap) ? {} : { JIRA_STATUS_MAP: string(jiraStatusMap) },
-  empty(jiraTransitions) ? {} : { JIRA_TRANSITIONS: string(jiraTransitions) }
-)
+// The two maps are JSON; an empty value would not parse, so each is only set when given.
+var jiraStatusSetting = empty(jiraStatusMap) ? {} : { JIRA_STATUS_MAP: string(jiraStatusMap) }
+var jiraTransitionSetting = empty(jiraTransitions) ? {} : { JIRA_TRANSITIONS: string(jiraTransitions) }
 
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: site
   name: 'appsettings'
-  properties: union(connectionSettings, secretSettings, contractSettings, jiraMapSettings)
+  properties: union(connectionSettings, secretSettings, contractSettings, jiraStatusSetting, jiraTransitionSetting)
 }
 
 output name string = site.name

@@ -22,7 +22,7 @@ CONNECTION_STRING_FORMS = {"AzureWebJobsStorage", "ServiceBusConnection", "Azure
 # managed identity). function.bicep says so in a comment.
 NOT_IN_AZURE = {"INGEST_API_KEY", "ARM_TOKEN"}
 # Set only when given; absent means the app's own default applies.
-OPTIONAL_VARS = {"jiraMapSettings"}
+OPTIONAL_VARS = {"jiraStatusSetting", "jiraTransitionSetting"}
 SECRETS = {
     "GEMINI_API_KEY": "gemini-api-key",
     "JIRA_API_TOKEN": "jira-api-token",
@@ -56,9 +56,8 @@ def _settings_with_origin() -> dict[str, tuple[str, str]]:
         vdecl = FUNCTION.get("var", var)
         if vdecl.body:
             found = FUNCTION.object_keys(vdecl.body[0])
-        else:  # union(cond ? {} : { NAME: value }, ...)
-            text = FUNCTION.text[vdecl.start:FUNCTION.text.find("\n)\n", vdecl.start)]
-            found = {k: v.strip() for k, v in re.findall(r"\{\s*([A-Za-z_]\w*):\s*([^}]*)\}", text)}
+        else:  # var x = cond ? {} : { NAME: value }
+            found = {k: v.strip() for k, v in re.findall(r"\{\s*([A-Za-z_]\w*):\s*([^}]*)\}", vdecl.text)}
         settings.update({name: (value, var) for name, value in found.items()})
     return settings
 
