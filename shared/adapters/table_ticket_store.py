@@ -133,8 +133,10 @@ class TableTicketStore:
             current = cached if cached and attempt == 0 else self._read(ticket_id)
             if current is None:
                 return None
-            ticket, etag = current[0].model_copy(deep=True), current[1]
-            before = index_rows(current[0])
+            # The cached ticket is shared: edit a copy. A fresh read is ours to edit.
+            ticket = current[0].model_copy(deep=True) if current is cached else current[0]
+            etag = current[1]
+            before = index_rows(ticket)
             if change(ticket) is False:
                 return ticket
             try:
@@ -252,6 +254,7 @@ class TableTicketStore:
         return digest[:2], digest
 
     def _remember(self, ticket: Ticket, etag: str) -> None:
+        """Keeps a private copy: callers may go on editing the ticket they were handed."""
         with self._lock:
             self._recent[ticket.id] = (ticket.model_copy(deep=True), etag)
             self._recent.move_to_end(ticket.id)
