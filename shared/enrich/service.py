@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -26,12 +27,14 @@ PIPELINE_SOURCES = {"adf", "synapse"}
 
 
 def describe_error(exc: IntegrationError) -> str:
-    """'403 from Databricks (PERMISSION_DENIED)', 'Databricks timed out': status and codes only."""
+    """'403 from Databricks (PERMISSION_DENIED)', 'Databricks timed out': status and an error code only,
+    never a response body (bodies can echo identities, URLs or query text)."""
     detail = exc.detail.split(" (")[0].strip()
     if exc.status:
-        code = detail.split(" ", 1)[1].strip() if " " in detail and detail.split(" ", 1)[0].isdigit() else ""
+        words = detail.split()
+        code = words[1] if len(words) == 2 and words[0].isdigit() and re.fullmatch(r"[A-Za-z][\w.]{0,59}", words[1]) else ""
         return f"{exc.status} from {exc.system}" + (f" ({code})" if code else "")
-    return f"{exc.system} {detail}".strip()
+    return f"{exc.system} {detail[:80]}".strip()
 
 
 class _Calls:

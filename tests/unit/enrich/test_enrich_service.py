@@ -168,3 +168,13 @@ def test_a_runless_alert_without_pipeline_or_window_is_not_guessed_at():
     adf = StubAdf.with_samples()
     result = enrich(adf_ticket(pipeline=None), None, adf, NOW)
     assert result.status == EnrichStatus.SKIPPED and adf.calls == []
+
+
+def test_error_notes_carry_status_and_code_but_no_body():
+    from shared.enrich.service import describe_error
+    from shared.errors import PermanentError, RetryableError
+
+    body = PermanentError("ADF", "403 The client 'abc' with object id 'x' has no access", status=403)
+    assert describe_error(body) == "403 from ADF"
+    assert describe_error(PermanentError("ADF", "403 AuthorizationFailed", status=403)) == "403 from ADF (AuthorizationFailed)"
+    assert describe_error(RetryableError("Databricks", "timed out (runs/get)")) == "Databricks timed out"
