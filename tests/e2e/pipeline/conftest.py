@@ -1,0 +1,69 @@
+"""End-to-end pipeline fixtures: one `python -m devhost` per test module, an HTTP client, fake SaaS servers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devhost.testing import DevhostHandle, run_devhost
+from tests.e2e.pipeline.helpers import API_KEY, Api
+
+HERE = Path(__file__).resolve().parent
+
+# Every setting an outer environment might carry that would change what the app talks to.
+_ISOLATED = (
+    "AzureWebJobsStorage", "ServiceBusConnection", "AzureSignalRConnectionString",
+    "DATABRICKS_HOST", "DATABRICKS_TOKEN", "ADF_SUBSCRIPTION_ID", "ADF_RESOURCE_GROUP", "ADF_FACTORY_NAME",
+    "ARM_BASE_URL", "ARM_TOKEN", "SYNAPSE_ENDPOINT", "GEMINI_API_KEY", "GEMINI_BASE_URL", "GEMINI_MODEL",
+    "JIRA_BASE_URL", "JIRA_EMAIL", "JIRA_API_TOKEN", "JIRA_PROJECT_KEY", "JIRA_WEBHOOK_SECRET",
+    "JIRA_STATUS_MAP", "JIRA_TRANSITIONS", "SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_SIGNING_SECRET",
+    "SLACK_API_BASE_URL", "SLACK_REPEAT_INTERVAL_SECONDS", "SLA_SECONDS_P1", "SLA_SECONDS_P2",
+    "SLA_SECONDS_P3", "SLA_SECONDS_P4", "SLA_WARNING_FRACTION", "RESOLVE_CLOSES_TICKET",
+    "DURATION_WARNINGS_ENABLED", "REDRIVE_AFTER_SECONDS", "TEAM_RULES", "DEVHOST_TIMER_SECONDS",
+    "DEVHOST_MAX_DELIVERY_COUNT", "DEVHOST_LOCK_SECONDS", "DEVHOST_LOCAL_USER", "DEVHOST_PORT",
+)
+
+_running: list[DevhostHandle] = []
+
+
+def start_devhost(env: Mapping[str, str | None], tmp: Path) -> DevhostHandle:
+    """devhost hosting the real function_app with its own Azurite and emulator, and only `env` configured."""
+    full: dict[str, str | None] = {name: None for name in _ISOLATED}
+    full.update({"INGEST_API_KEY": API_KEY, "DEVHOST_LOG_LEVEL": "INFO"})
+    full.update(env)
+    handle = run_devhost(env=full, args=["--local-settings", str(tmp / "no-local.settings.json")], timeout=90)
+    _running.append(handle)
+    return handle
+
+
+@pytest.fixture(scope="module")
+def devhost_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., DevhostHandle]]:
+    """Call with an env mapping; every host started is stopped at the end of the module."""
+    started: list[DevhostHandle] = []
+
+    def make(env: Mapping[str, str | None]) -> DevhostHandle:
+        handle = start_devhost(env, tmp_path_factory.mktemp("devhost"))
+        started.append(handle)
+        return handle
+
+    yield make
+    for handle in started:
+        handle.stop()
+        _running.remove(handle)
+
+
+def api_for(handle: DevhostHandle) -> Api:
+    return Api(handle.base_url)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    """A failed test shows the tail of what its devhost printed (stage errors, tracebacks)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and _running:
+        tail = "\n".join(_running[-1].output().splitlines()[-120:])
+        report.sections.append(("devhost output (last 120 lines)", tail))
