@@ -29,8 +29,11 @@ ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 Invoke = Callable[[HostedFunction, Any], Awaitable[Any]]
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status, headers=headers)
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None,
+                   details: list[object] | None = None) -> web.Response:
+    """The contract's error shape: {"error": {"code", "message", "details": [...]}}."""
+    body = {"error": {"code": code, "message": message, "details": details or []}}
+    return web.json_response(body, status=status, headers=headers)
 
 
 @dataclass

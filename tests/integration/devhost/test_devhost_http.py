@@ -16,7 +16,8 @@ ONE_MIB = 1024 * 1024
 def _error(response: requests.Response) -> dict:
     assert response.headers["Content-Type"].startswith("application/json")
     body = response.json()
-    assert set(body["error"]) >= {"code", "message"}
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "details"} and isinstance(body["error"]["details"], list)
     return body["error"]
 
 
