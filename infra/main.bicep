@@ -313,5 +313,8 @@ output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_STATIC_WEB_APP_NAME string = dashboard.outputs.name
+// Not AZURE_CLIENT_ID: azd hands its environment to hooks, and Azure SDK tools would take that for their own identity.
+output AIOPS_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output AIOPS_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output DASHBOARD_URL string = dashboard.outputs.url
 output INGEST_BASE_URL string = 'https://${functionApp.outputs.defaultHostName}/api/alerts'
