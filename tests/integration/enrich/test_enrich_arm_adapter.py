@@ -126,3 +126,12 @@ def test_a_missing_credential_is_permanent_and_quiet(arm_server):
     with pytest.raises(PermanentError) as err:
         adf.get_pipeline_run(adf.scope_for(FACTORY_ID), RUN)
     assert "secret" not in str(err.value) and arm_server.requests == []
+
+
+def test_no_token_in_any_log_record(adf, arm_server, caplog):
+    caplog.set_level("DEBUG")
+    arm_server.fail_next(r"/pipelineruns/", 403)
+    with pytest.raises(PermanentError):
+        adf.get_pipeline_run(adf.scope_for(FACTORY_ID), RUN)
+    adf.get_pipeline_run(adf.scope_for(FACTORY_ID), RUN)
+    assert caplog.records and all(arm_server.arm_token not in r.getMessage() for r in caplog.records)

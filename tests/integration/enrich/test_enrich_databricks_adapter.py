@@ -112,3 +112,14 @@ def test_fake_answers_a_task_run_id_as_a_one_task_run():
     with server:
         run = DatabricksRuns(server.url, token=server.token).get_run(TASK)
     assert run["run_id"] == TASK and run["job_run_id"] == RUN
+
+
+def test_no_token_in_any_log_record_even_at_debug(dbx_server, sdk_clock, caplog):
+    caplog.set_level("DEBUG")
+    client = DatabricksRuns(dbx_server.url, token=dbx_server.token, http_timeout=0.5, retry_timeout=3,
+                            clock=sdk_clock)
+    client.get_run(RUN)
+    dbx_server.fail_next(r"/jobs/runs/get$", 403)
+    with pytest.raises(PermanentError):
+        client.get_run(RUN)
+    assert caplog.records and all(dbx_server.token not in r.getMessage() for r in caplog.records)
