@@ -37,7 +37,7 @@ param databricksWorkspaceResourceId string = ''
 @description('Databricks workspace URL; when empty it is taken from databricksWorkspaceResourceId.')
 param databricksHost string = ''
 
-@description('Synapse workspace development endpoint for run lookups (https://<workspace>.dev.azuresynapse.net).')
+@description('Synapse development endpoint template for run lookups; empty = https://{workspace}.dev.azuresynapse.net.')
 param synapseEndpoint string = ''
 
 param jiraBaseUrl string = ''

@@ -31,7 +31,7 @@ param databricksHost string = ''
 param adfSubscriptionId string = ''
 param adfResourceGroup string = ''
 param adfFactoryName string = ''
-@description('Synapse workspace development endpoint (https://<workspace>.dev.azuresynapse.net); empty = off.')
+@description('Synapse development endpoint template; empty = the app default https://{workspace}.dev.azuresynapse.net.')
 param synapseEndpoint string = ''
 param geminiModel string = 'gemini-2.5-flash'
 param jiraBaseUrl string = ''
@@ -192,10 +192,12 @@ var secretSettings = {
   DATABRICKS_TOKEN: contains(enabledSecrets, 'databricks-token') ? '@Microsoft.KeyVault(SecretUri=${secretsUri}databricks-token/)' : ''
 }
 
-// Deliberately not set: INGEST_API_KEY (in Azure the ingestion routes are protected by function keys,
+// Deliberately empty: INGEST_API_KEY (in Azure the ingestion routes are protected by function keys,
 // x-functions-key header or ?code=; the setting is only devhost's stand-in for them) and ARM_TOKEN (a static
 // bearer token for local fakes; in Azure ARM calls use the managed identity).
 var contractSettings = {
+  INGEST_API_KEY: ''
+  ARM_TOKEN: ''
   ENRICH_QUEUE: queues.enrich
   ANALYZE_QUEUE: queues.analyze
   NOTIFY_QUEUE: queues.notify
