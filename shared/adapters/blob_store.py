@@ -45,18 +45,24 @@ class BlobAuditLog:
 
     def __init__(self, service: Any, container: str = AUDIT) -> None:
         self._container = service.get_container_client(container)
-        self._clients: OrderedDict[str, Any] = OrderedDict()  # building a BlobClient costs ~0.5 ms
+        # Blob clients cost ~0.5 ms to build, so they are kept; `exists` remembers blobs this process
+        # created or appended to, so only an unknown blob pays for the create-if-missing call.
+        self._clients: OrderedDict[str, tuple[Any, bool]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _blob(self, ticket_id: str) -> Any:
+    def _blob(self, ticket_id: str) -> tuple[Any, bool]:
         with self._lock:
-            client = self._clients.get(ticket_id)
-            if client is None:
-                client = self._clients[ticket_id] = self._container.get_blob_client(f"{ticket_id}.jsonl")
-                while len(self._clients) > 2000:
+            found = self._clients.get(ticket_id)
+            if found is None:
+                found = self._clients[ticket_id] = (self._container.get_blob_client(f"{ticket_id}.jsonl"), False)
+                while len(self._clients) > 5000:
                     self._clients.popitem(last=False)
             self._clients.move_to_end(ticket_id)
-            return client
+            return found
+
+    def _known(self, ticket_id: str, client: Any) -> None:
+        with self._lock:
+            self._clients[ticket_id] = (client, True)
 
     def append(self, ticket_id: str, entry: AuditEntry) -> None:
         from azure.core import MatchConditions
@@ -64,17 +70,19 @@ class BlobAuditLog:
 
         line = json.dumps({"at": iso(entry.at), "actor": entry.actor, "action": entry.action,
                            "details": entry.details}, default=str) + "\n"
-        blob = self._blob(ticket_id)
-        try:
-            blob.append_block(line.encode())
-            return
-        except ResourceNotFoundError:
-            pass
-        try:  # first entry: create only if still absent, so a racing writer's entries survive
+        blob, exists = self._blob(ticket_id)
+        if exists:
+            try:
+                blob.append_block(line.encode())
+                return
+            except ResourceNotFoundError:  # deleted behind our back (retention): create it again
+                pass
+        try:  # create only if still absent, so a racing writer's entries survive
             blob.create_append_blob(match_condition=MatchConditions.IfMissing)
         except (ResourceExistsError, ResourceModifiedError):
             pass
         blob.append_block(line.encode())
+        self._known(ticket_id, blob)
 
     def read(self, ticket_id: str) -> list[AuditEntry]:
         from azure.core.exceptions import ResourceNotFoundError

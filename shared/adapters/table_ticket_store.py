@@ -56,6 +56,7 @@ class TableTicketStore:
         # one request instead of read + write. The etag check keeps it correct across instances.
         self._recent: OrderedDict[str, tuple[Ticket, str]] = OrderedDict()
         self._claims: OrderedDict[str, str] = OrderedDict()  # dedup pointers never change
+        self._months_seen: set[str] = set()
         self._lock = threading.Lock()
 
     # -- creation --------------------------------------------------------------------------
@@ -151,31 +152,19 @@ class TableTicketStore:
         raise ConcurrencyError(f"ticket {ticket_id}: too many concurrent writers")
 
     def _write_index(self, before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> None:
-        ops: list[tuple[Any, ...]] = []
-        for rk, row in after.items():
-            if before.get(rk) != row:
-                ops.append(("upsert", row))
-        for rk in before.keys() - after.keys():
-            ops.append(("delete", {"PartitionKey": WORK_PARTITION, "RowKey": rk}))
-        if not ops:
-            return
-        try:
-            self._work.submit_transaction(ops)
-        except Exception:  # one stale delete fails the whole batch: apply them one by one
-            for op in ops:
-                self._apply_one(op)
-
-    def _apply_one(self, op: tuple[Any, ...]) -> None:
         from azure.core.exceptions import ResourceNotFoundError
 
-        kind, row = op[0], op[1]
-        try:
-            if kind == "upsert":
-                self._work.upsert_entity(row)
-            else:
-                self._work.delete_entity(row["PartitionKey"], row["RowKey"])
-        except ResourceNotFoundError:
-            pass
+        for rk, row in after.items():
+            if before.get(rk) == row or (rk.startswith("month|") and rk in self._months_seen):
+                continue
+            self._work.upsert_entity(row)
+            if rk.startswith("month|"):
+                self._months_seen.add(rk)
+        for rk in before.keys() - after.keys():
+            try:
+                self._work.delete_entity(WORK_PARTITION, rk)
+            except ResourceNotFoundError:
+                pass
 
     # -- queries ---------------------------------------------------------------------------
     def list(self, query: TicketQuery) -> TicketPage:
@@ -215,11 +204,15 @@ class TableTicketStore:
         ids = [row["ticket_id"] for row in self._work_prefix(prefix)]
         return [t for t in (self.get(i) for i in ids) if t is not None]
 
+    def _live(self, flag: str) -> list[Ticket]:
+        ids = [row["ticket_id"] for row in self._work_prefix("live|") if row.get(flag)]
+        return [t for t in (self.get(i) for i in ids) if t is not None]
+
     def open_unacknowledged(self) -> list[Ticket]:
-        return [t for t in self._tickets_by_index("open|") if t.is_open and t.acknowledged_at is None]
+        return [t for t in self._live("unacknowledged") if t.is_open and t.acknowledged_at is None]
 
     def in_flight(self) -> list[Ticket]:
-        return [t for t in self._tickets_by_index("inflight|") if t.stage.value != "notified"]
+        return [t for t in self._live("in_flight") if t.stage.value != "notified"]
 
     def find_by_jira_key(self, jira_key: str) -> Ticket | None:
         found = self._tickets_by_index(f"jira|{safe_key(jira_key)}")
