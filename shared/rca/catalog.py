@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shared.rca.catalog_entity import clean_quote, extract_entity, quote_around
 from shared.rca.catalog_load import Catalog, CatalogEntry, load_catalog
-from shared.rca.catalog_match import Match, match_evidence
+from shared.rca.catalog_match import Match, match_evidence, prepare_texts
 from shared.rca.evidence import FailureEvidence
 from shared.rca.fingerprint import fingerprint
 from shared.rca.model import SEVERITY_RANK, RcaResult, RcaSource, Severity, severity_to_priority
@@ -108,7 +108,7 @@ def _note(best: Match, matches: list[Match]) -> str | None:
 def classify(evidence: FailureEvidence, catalog: Catalog | None = None) -> RcaResult:
     """Always returns a result: the best catalog match, or a low-confidence best guess."""
     catalog = catalog or load_catalog()
-    texts = evidence.texts()
+    texts = prepare_texts(evidence)
     matches = match_evidence(catalog, evidence)
     best = matches[0] if matches else None
     entry = best.entry if best else _fallback(catalog, evidence.service)

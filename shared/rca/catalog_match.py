@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from shared.rca.catalog_load import Catalog, CatalogEntry
 from shared.rca.evidence import FailureEvidence
 
-__all__ = ["Match", "match_evidence", "evidence_codes", "MAX_TEXT_CHARS"]
+__all__ = ["Match", "match_evidence", "evidence_codes", "prepare_texts", "MAX_TEXT_CHARS"]
 
-MAX_TEXT_CHARS = 20_000
+# Long traces keep their head (Java: the exception) and their tail (Python: the exception).
+MAX_TEXT_CHARS = 12_000
+HEAD_CHARS = 8_000
 # A text further from the innermost error is slightly less trustworthy.
 DEPTH_PENALTY = 0.02
 # Codes found inside the text are a little weaker than codes the API reported.
@@ -26,6 +28,28 @@ _TEXT_CODE_PATTERNS = [
     re.compile(r"(?<![\w.])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?![\w])"),
     re.compile(r"\b(\w+(?:Exception|Error))\b"),
 ]
+
+
+# Stack frames name classes and methods (RpcTimeout, RetryingHandler, ...), not causes.
+_STACK_FRAMES = re.compile(
+    r"[ \t]*\bat [\w$.<>/]+\([\w .:$<>\-]*\)[ \t]*\n?"
+    r"|^[ \t]*\.\.\. \d+ more[ \t]*\n?"
+    r"|^[ \t]*File \"[^\"\n]+\", line \d+, in [^\n]+\n(?:[ \t]+[^\n]*\n)?",
+    re.MULTILINE,
+)
+
+
+def prepare_text(text: str) -> str:
+    """The text the catalog reasons over: stack frames dropped, long texts cut to head and tail."""
+    stripped = _STACK_FRAMES.sub(" ", text)
+    if len(stripped) <= MAX_TEXT_CHARS:
+        return stripped
+    tail = MAX_TEXT_CHARS - HEAD_CHARS
+    return stripped[:HEAD_CHARS] + "\n...\n" + stripped[-tail:]
+
+
+def prepare_texts(evidence: FailureEvidence) -> list[str]:
+    return [prepare_text(t) for t in evidence.texts()]
 
 
 @dataclass(frozen=True)
@@ -99,7 +123,7 @@ def _pattern_hit(entry: CatalogEntry, texts: list[str], lowered: list[str]
 
 def match_evidence(catalog: Catalog, evidence: FailureEvidence) -> list[Match]:
     """All matching entries, best first; ties go to the entry listed first in the catalog."""
-    texts = [t[:MAX_TEXT_CHARS] for t in evidence.texts()]
+    texts = prepare_texts(evidence)
     lowered = [t.lower() for t in texts]
     code_best = _code_scores(catalog, evidence_codes(evidence, texts))
     matches: list[Match] = []

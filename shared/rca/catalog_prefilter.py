@@ -20,25 +20,54 @@ _LITERAL, _SUBPATTERN, _BRANCH = sre_constants.LITERAL, sre_constants.SUBPATTERN
 _REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT)
 
 
-def _longest_literal(sequence: list[tuple[object, object]]) -> str:
-    """The longest literal run that every match of `sequence` must contain (may be empty)."""
-    best, run = "", ""
+Requirement = tuple[str, ...]  # any one of these literals must occur
+
+
+def _strength(requirement: Requirement) -> int:
+    return min(len(literal) for literal in requirement)
+
+
+def _stronger(a: Requirement | None, b: Requirement | None) -> Requirement | None:
+    if a is None or b is None:
+        return a or b
+    return a if (_strength(a), -len(a)) >= (_strength(b), -len(b)) else b
+
+
+def _branch_requirement(branches: list[list[tuple[object, object]]]) -> Requirement | None:
+    literals: list[str] = []
+    for branch in branches:
+        found = _requirement(branch)
+        if found is None:
+            return None
+        literals.extend(found)
+    return tuple(dict.fromkeys(literals))
+
+
+def _requirement(sequence: list[tuple[object, object]]) -> Requirement | None:
+    """The strongest literal requirement every match of `sequence` satisfies, or None."""
+    best: Requirement | None = None
+    run = ""
     for op, arg in sequence:
         if op is _LITERAL:
             run += chr(arg).lower()  # type: ignore[arg-type]
             continue
-        best, run = max(best, run, key=len), ""
-        inner: list[tuple[object, object]] | None = None
+        if len(run) >= MIN_LITERAL:
+            best = _stronger(best, (run,))
+        run = ""
         if op is _SUBPATTERN:
-            inner = arg[-1]  # type: ignore[index]
+            best = _stronger(best, _requirement(list(arg[-1])))  # type: ignore[index]
         elif op in _REPEATS and arg[0] >= 1:  # type: ignore[index]
-            inner = arg[2]  # type: ignore[index]
-        if inner is not None:
-            best = max(best, _longest_literal(list(inner)), key=len)
-    return max(best, run, key=len)
+            best = _stronger(best, _requirement(list(arg[2])))  # type: ignore[index]
+        elif op is _BRANCH:
+            best = _stronger(best, _branch_requirement([list(b) for b in arg[1]]))  # type: ignore[index]
+    if len(run) >= MIN_LITERAL:
+        best = _stronger(best, (run,))
+    if best is not None and _strength(best) < MIN_LITERAL:
+        return None
+    return best
 
 
-def required_literals(pattern: str) -> tuple[str, ...] | None:
+def required_literals(pattern: str) -> Requirement | None:
     """Lower-cased literals of which at least one occurs in any text the pattern matches.
 
     None means no useful literal was found, so the pattern must always be tried.
@@ -47,14 +76,4 @@ def required_literals(pattern: str) -> tuple[str, ...] | None:
         parsed = list(sre_parse.parse(pattern))
     except Exception:  # noqa: BLE001 - an unparsable pattern simply gets no prefilter
         return None
-    if len(parsed) == 1 and parsed[0][0] is _BRANCH:
-        branches = [list(b) for b in parsed[0][1][1]]  # type: ignore[index]
-    else:
-        branches = [parsed]
-    literals = []
-    for branch in branches:
-        literal = _longest_literal(branch)
-        if len(literal) < MIN_LITERAL:
-            return None
-        literals.append(literal)
-    return tuple(dict.fromkeys(literals))
+    return _requirement(parsed)

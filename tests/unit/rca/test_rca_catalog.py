@@ -180,3 +180,27 @@ def test_fingerprint_is_stable_across_runs_of_the_same_failure() -> None:
     first = classify(_wrapped("java.lang.OutOfMemoryError: Java heap space at Foo.scala:101", "918273"))
     again = classify(_wrapped("java.lang.OutOfMemoryError: Java heap space at Foo.scala:117", "918290"))
     assert first.fingerprint == again.fingerprint
+
+
+def test_stack_frames_do_not_count_as_causes() -> None:
+    # RpcTimeout and RetryingHandler in frames must not make this a timeout.
+    message = ("java.lang.RuntimeException: ManagedLibraryInstallFailed: pip install failed\n"
+               "\tat org.apache.spark.rpc.RpcTimeout.awaitResult(RpcTimeout.scala:75)\n"
+               "\tat com.databricks.RetryingHandler.invoke(RetryingHandler.scala:12)\n\t... 23 more")
+    assert classify(FailureEvidence(service="databricks_job", message=message)).category == Category.DEPENDENCY_LIBRARY
+
+
+def test_a_python_traceback_is_classified_by_its_last_line_even_when_long() -> None:
+    frames = "".join(f'  File "/databricks/driver/lib{i}.py", line {i}, in step{i}\n    value = compute_timeout({i})\n'
+                     for i in range(3000))
+    message = "Traceback (most recent call last):\n" + frames + "ModuleNotFoundError: No module named 'pydeequ'\n"
+    result = classify(FailureEvidence(service="databricks_job", message=message))
+    assert result.category == Category.DEPENDENCY_LIBRARY
+    assert any("pydeequ" in line for line in result.evidence)
+
+
+def test_a_huge_log_keeps_head_and_tail() -> None:
+    noise = "INFO executor heartbeat ok\n" * 20000
+    head = classify(FailureEvidence(service="databricks_job", message="java.lang.OutOfMemoryError: Java heap space\n" + noise))
+    tail = classify(FailureEvidence(service="databricks_job", message=noise + "java.lang.OutOfMemoryError: Java heap space"))
+    assert head.category == tail.category == Category.OUT_OF_MEMORY
