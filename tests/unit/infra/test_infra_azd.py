@@ -89,6 +89,14 @@ def test_hooks_use_outputs_and_settings_that_exist() -> None:
     assert (REPO / hook).resolve() == (HOOKS / "postdeploy.sh").resolve()
 
 
+def test_dashboard_package_gets_its_vendored_browser_code() -> None:
+    # Service hooks run in the service folder; web/vendor/ is git-ignored and must be built first.
+    hook = CONFIG["services"]["web"]["hooks"]["prepackage"]["run"]
+    assert (REPO / "web" / hook).resolve() == (HOOKS / "vendor-web.sh").resolve()
+    assert "web/vendor/" in (REPO / ".gitignore").read_text(encoding="utf-8")
+    assert "scripts/vendor_web.py" in (HOOKS / "vendor-web.sh").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("script", sorted(p.name for p in HOOKS.glob("*.sh")))
 def test_hook_scripts_are_executable_posix_shell(script: str) -> None:
     path = HOOKS / script
