@@ -30,6 +30,9 @@ _TEXT_CODE_PATTERNS = [
 ]
 
 
+# "Cluster terminated. Reason: Spark Startup Failure" names the code SPARK_STARTUP_FAILURE.
+_REASON_WORDS = re.compile(r"\breason:\s*([A-Za-z][A-Za-z ]{3,60}?)\s*(?:[.,;:\n]|$)", re.I)
+
 # Stack frames name classes and methods (RpcTimeout, RetryingHandler, ...), not causes.
 _STACK_FRAMES = re.compile(
     r"[ \t]*\bat [\w$.<>/]+\([\w .:$<>\-]*\)[ \t]*\n?"
@@ -80,6 +83,7 @@ def _text_codes(text: str) -> list[str]:
             found.append(code)
             if "." in code:  # UNRESOLVED_COLUMN.WITH_SUGGESTION -> also UNRESOLVED_COLUMN
                 found.append(code.split(".", 1)[0])
+    found += ["_".join(m.group(1).split()).upper() for m in _REASON_WORDS.finditer(text)]
     return found
 
 
