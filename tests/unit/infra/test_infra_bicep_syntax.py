@@ -130,3 +130,23 @@ def test_reader_notices_broken_files() -> None:
     assert typo.undeclared() == {"naem"}
     stray = Bicep(INFRA / "z.bicep", "// z\nparam a string\nbanana\n")
     assert check_statements(stray)
+
+
+@pytest.mark.parametrize("bicep", FILES, ids=IDS)
+def test_declarations_do_not_depend_on_each_other_in_a_cycle(bicep: Bicep) -> None:
+    decls = {d.name: d for d in bicep.decls if d.kind in ("resource", "module", "var")}
+    graph = {}
+    for name, decl in decls.items():
+        end = decl.body[1] if decl.body else decl.start + len(decl.text)
+        text = bicep.masked[decl.start:end]
+        # References only: not object keys (`storage: ...`) and not members (`x.storage`).
+        words = re.findall(r"(?<![.\w])([A-Za-z_]\w*)\b(?!\s*:)", text)
+        graph[name] = {w for w in words if w in decls and w != name}
+
+    def visit(node: str, path: tuple[str, ...]) -> None:
+        assert node not in path, " -> ".join(path + (node,))
+        for nxt in graph[node]:
+            visit(nxt, path + (node,))
+
+    for node in graph:
+        visit(node, ())
