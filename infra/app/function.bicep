@@ -65,7 +65,7 @@ param teamRules array = []
 @description('NCRONTAB (six fields, UTC) for the SLA monitor.')
 param slaTimerSchedule string = '0 */1 * * * *'
 @description('NCRONTAB (six fields, UTC) for re-driving stalled tickets.')
-param redriveTimerSchedule string = '0 */5 * * * *'
+param redriveTimerSchedule string = '30 */5 * * * *'
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
   name: identityName

@@ -216,3 +216,10 @@ def test_binding_scan_reads_decorator_keywords(tmp_path: Path) -> None:
     calls = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Call)]
     values = [kw.value.value for kw in calls[0].keywords]
     assert "%ENRICH_QUEUE%" in values and "X" in values
+
+
+def test_timer_schedules_set_in_azure_match_the_code() -> None:
+    # While the timers carry literal schedules, the settings must not promise different ones.
+    literal = {value for _, kw, value in binding_strings() if kw == "schedule" and "%" not in value}
+    defaults = {p.default.strip("'") for p in FUNCTION.of_kind("param") if p.name.endswith("TimerSchedule")}
+    assert literal <= defaults
