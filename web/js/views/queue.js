@@ -14,6 +14,13 @@ const PAGE_SIZES = [25, 50, 100];
 const DEFAULT_LIMIT = 50;
 const LIVE_GROWTH = 2; // live inserts may grow a page to twice its size; past that the "new" button takes over
 
+/** The API's order: newest creation second first, and within one second by ticket id. */
+export function listedBefore(a, b) {
+  const secondA = Math.floor(parseTime(a.created_at) / 1000);
+  const secondB = Math.floor(parseTime(b.created_at) / 1000);
+  return secondA !== secondB ? secondA > secondB : a.id < b.id;
+}
+
 function pageParams(params) {
   const limit = PAGE_SIZES.includes(Number(params.limit)) ? Number(params.limit) : DEFAULT_LIMIT;
   return { filters: filtersFrom(params), limit, cursor: params.cursor || '' };
@@ -117,10 +124,14 @@ export function createQueueView() {
     }
   }
 
+  /** Rows in display order (live inserts make the map's insertion order differ from it). */
+  function shownRows() {
+    return [...tbody.rows].map((tr) => state.rows.get(tr.dataset.id)).filter(Boolean);
+  }
+
   function insertSorted(ticket) {
-    const at = parseTime(ticket.created_at);
     const tr = createRow(ticket, ctx);
-    const before = [...state.rows.values()].find((row) => parseTime(row.ticket.created_at) < at);
+    const before = shownRows().find((row) => listedBefore(ticket, row.ticket));
     tbody.querySelector('tr.empty')?.remove();
     tbody.insertBefore(tr, before ? before.tr : null);
     state.rows.set(ticket.id, { tr, ticket });
@@ -138,9 +149,9 @@ export function createQueueView() {
       return;
     }
     if (matches === false) return;
-    const rows = [...state.rows.values()];
-    const oldest = rows.length ? parseTime(rows[rows.length - 1].ticket.created_at) : -Infinity;
-    const withinPage = rows.length < state.limit || !state.next || parseTime(ticket.created_at) >= oldest;
+    const rows = shownRows();
+    const last = rows.length ? rows[rows.length - 1].ticket : null;
+    const withinPage = rows.length < state.limit || !state.next || !last || listedBefore(ticket, last);
     if (matches && !state.cursor && withinPage && rows.length < state.limit * LIVE_GROWTH) insertSorted(ticket);
     else if (!state.cursor || ticket.change === 'created') state.pending.add(ticket.id);
     showControls();
