@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-__all__ = ["Bicep", "Decl", "load", "all_files", "INFRA", "REPO"]
+__all__ = ["Bicep", "Decl", "load", "all_files", "check_statements", "INFRA", "REPO"]
 
 REPO = Path(__file__).resolve().parents[3]
 INFRA = REPO / "infra"
@@ -67,7 +67,8 @@ class Bicep:
 
     def _decl(self, match: re.Match[str], lineno: int, start: int) -> Decl:
         kind, name = match["kind"], match["name"]
-        original = self.text[start:self.text.find("\n", start) if "\n" in self.text[start:] else len(self.text)]
+        end = self.text.find("\n", start)
+        original = self.text[start:end if end != -1 else len(self.text)]
         decl = Decl(kind, name, lineno, original, start, None)
         rest = original[len(kind):].strip()[len(name):].strip()
         if kind in ("resource", "module"):
