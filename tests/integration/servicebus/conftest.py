@@ -17,7 +17,7 @@ QUEUE_POOLS = {
     "short_lock": (":lock=1:maxdelivery=3", 16),
     "ttl": (":ttl=1", 4),
     "ttl_dead_letter": (":ttl=1:deadletteronexpiration=true", 3),
-    "short_dedup": (":dupwindow=1", 3),
+    "short_dedup": (":dupwindow=0.5", 3),
 }
 
 

@@ -82,10 +82,9 @@ def test_competing_consumers_never_see_a_locked_message_twice(links: Links, queu
     lock = threading.Lock()
 
     def work(receiver) -> None:
-        idle_rounds = 0
-        while idle_rounds < 2:
-            batch = receiver.receive_messages(max_message_count=4, max_wait_time=0.5)
-            idle_rounds = 0 if batch else idle_rounds + 1
+        deadline = time.monotonic() + 15
+        while len(seen) < 30 and time.monotonic() < deadline:
+            batch = receiver.receive_messages(max_message_count=4, max_wait_time=0.3)
             with lock:
                 seen.extend(texts(batch))
             time.sleep(0.05)  # hold the locks a little, as real work would
@@ -98,6 +97,7 @@ def test_competing_consumers_never_see_a_locked_message_twice(links: Links, queu
     for thread in threads:
         thread.join(30)
     assert sorted(seen) == sorted(f"job-{index}" for index in range(30))
+    assert receivers[0].receive_messages(max_wait_time=0.3) == []
 
 
 _HOLDER = textwrap.dedent("""

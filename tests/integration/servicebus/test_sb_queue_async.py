@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 from azure.servicebus import ServiceBusMessage, ServiceBusReceiveMode, ServiceBusSubQueue
@@ -28,20 +29,58 @@ async def _receive_exactly(receiver: ServiceBusReceiver, count: int, timeout: fl
     return got
 
 
-def _run(emulator: EmulatorHandle, scenario: Callable[..., Awaitable[None]], *specs: tuple[str, str, dict]) -> None:
-    """Open the links in `specs` concurrently on one async client, run `scenario(*links)`, close everything."""
-    async def main() -> None:
-        async with ServiceBusClient.from_connection_string(emulator.connection_string) as client:
-            handlers = [client.get_queue_sender(queue) if kind == "sender"
-                        else client.get_queue_receiver(queue, **options) for kind, queue, options in specs]
-            try:
-                # Opened and closed concurrently: the SDK sleeps through most of both.
-                await asyncio.gather(*(handler.__aenter__() for handler in handlers))
-                await scenario(*handlers)
-            finally:
-                await asyncio.gather(*(handler.close() for handler in handlers), return_exceptions=True)
+class AsyncLinks:
+    """One event loop on a background thread for the module; links close in the background there.
 
-    asyncio.run(main())
+    The async SDK, like the sync one, spends about a second in each close; doing that off the
+    test's critical path keeps the suite fast without changing what is tested.
+    """
+
+    def __init__(self, connection_string: str) -> None:
+        self._connection_string = connection_string
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="sb-aio", daemon=True)
+        self._thread.start()
+        self._closing: list[asyncio.Future] = []
+        self._client = self._call(self._make_client())
+
+    async def _make_client(self) -> ServiceBusClient:
+        return ServiceBusClient.from_connection_string(self._connection_string)
+
+    def _call(self, coroutine, timeout: float = 45):
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    def run(self, scenario: Callable[..., Awaitable[None]], *specs: tuple[str, str, dict]) -> None:
+        """Open the links in `specs` concurrently, run `scenario(*links)` on the loop, close them later."""
+        self._call(self._run(scenario, specs))
+
+    async def _run(self, scenario: Callable[..., Awaitable[None]], specs: tuple) -> None:
+        client = self._client
+        handlers = [client.get_queue_sender(queue) if kind == "sender"
+                    else client.get_queue_receiver(queue, **options) for kind, queue, options in specs]
+        try:
+            await asyncio.gather(*(handler.__aenter__() for handler in handlers))
+            await scenario(*handlers)
+        finally:
+            self._closing.append(asyncio.ensure_future(
+                asyncio.gather(*(handler.close() for handler in handlers), return_exceptions=True)))
+
+    def shutdown(self) -> None:
+        async def finish() -> None:
+            await asyncio.gather(*self._closing, return_exceptions=True)
+            await self._client.close()
+
+        self._call(finish())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+
+
+@pytest.fixture(scope="module")
+def aio(emulator: EmulatorHandle) -> Iterator[AsyncLinks]:
+    links = AsyncLinks(emulator.connection_string)
+    yield links
+    links.shutdown()
 
 
 def _sender(queue: str) -> tuple[str, str, dict]:
@@ -52,7 +91,7 @@ def _receiver(queue: str, **options) -> tuple[str, str, dict]:
     return ("receiver", queue, options)
 
 
-def test_async_send_receive_complete_abandon_and_peek(emulator: EmulatorHandle, queue: str) -> None:
+def test_async_send_receive_complete_abandon_and_peek(aio: AsyncLinks, queue: str) -> None:
     async def scenario(sender, receiver) -> None:
         await sender.send_messages(ServiceBusMessage("one", application_properties={"n": 1}))
         batch = await sender.create_message_batch()
@@ -71,10 +110,10 @@ def test_async_send_receive_complete_abandon_and_peek(emulator: EmulatorHandle, 
         await receiver.complete_message(again)
         assert await receiver.peek_messages(5, sequence_number=1) == []
 
-    _run(emulator, scenario, _sender(queue), _receiver(queue))
+    aio.run(scenario, _sender(queue), _receiver(queue))
 
 
-def test_async_defer_and_dead_letter(emulator: EmulatorHandle, queue: str) -> None:
+def test_async_defer_and_dead_letter(aio: AsyncLinks, queue: str) -> None:
     async def scenario(sender, receiver, dead_letters) -> None:
         await sender.send_messages(messages("deferred", "poison"))
         deferred, poison = await _receive_exactly(receiver, 2)
@@ -89,10 +128,10 @@ def test_async_defer_and_dead_letter(emulator: EmulatorHandle, queue: str) -> No
             "poison", "BadPayload", "not JSON")
         await dead_letters.complete_message(dead)
 
-    _run(emulator, scenario, _sender(queue), _receiver(queue), _receiver(queue, **DEAD_LETTER))
+    aio.run(scenario, _sender(queue), _receiver(queue), _receiver(queue, **DEAD_LETTER))
 
 
-def test_async_lock_expiry_renewal_and_max_delivery_count(emulator: EmulatorHandle, queue_pool: QueuePool) -> None:
+def test_async_lock_expiry_renewal_and_max_delivery_count(aio: AsyncLinks, queue_pool: QueuePool) -> None:
     queue = queue_pool.take("short_lock")  # lock 1 s, max delivery count 3
 
     async def scenario(sender, receiver, dead_letters) -> None:
@@ -112,10 +151,10 @@ def test_async_lock_expiry_renewal_and_max_delivery_count(emulator: EmulatorHand
         assert (body_text(dead), dead.dead_letter_reason) == ("expiring", "MaxDeliveryCountExceeded")
         await dead_letters.complete_message(dead)
 
-    _run(emulator, scenario, _sender(queue), _receiver(queue), _receiver(queue, **DEAD_LETTER))
+    aio.run(scenario, _sender(queue), _receiver(queue), _receiver(queue, **DEAD_LETTER))
 
 
-def test_async_receive_and_delete_schedule_and_cancel(emulator: EmulatorHandle, queue: str) -> None:
+def test_async_receive_and_delete_schedule_and_cancel(aio: AsyncLinks, queue: str) -> None:
     async def scenario(sender, deleting) -> None:
         due = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=0.8)
         kept, cancelled = await sender.schedule_messages(messages("kept", "cancelled"), due)
@@ -126,20 +165,19 @@ def test_async_receive_and_delete_schedule_and_cancel(emulator: EmulatorHandle, 
         assert (body_text(late), late.sequence_number, late.lock_token) == ("kept", kept, None)
         assert await deleting.peek_messages(5, sequence_number=1) == []
 
-    _run(emulator, scenario, _sender(queue),
+    aio.run(scenario, _sender(queue),
          _receiver(queue, receive_mode=ServiceBusReceiveMode.RECEIVE_AND_DELETE))
 
 
-def test_async_competing_consumers_split_the_work(emulator: EmulatorHandle, queue: str) -> None:
+def test_async_competing_consumers_split_the_work(aio: AsyncLinks, queue: str) -> None:
     async def scenario(sender, *receivers) -> None:
         await sender.send_messages(messages(*[f"w{index}" for index in range(24)]))
         seen: list[str] = []
 
         async def work(receiver) -> None:
-            idle = 0
-            while idle < 2:
-                batch = await receiver.receive_messages(max_message_count=3, max_wait_time=0.5)
-                idle = 0 if batch else idle + 1
+            deadline = asyncio.get_running_loop().time() + 15
+            while len(seen) < 24 and asyncio.get_running_loop().time() < deadline:
+                batch = await receiver.receive_messages(max_message_count=3, max_wait_time=0.3)
                 seen.extend(texts(batch))
                 await asyncio.sleep(0.05)
                 for message in batch:
@@ -147,11 +185,13 @@ def test_async_competing_consumers_split_the_work(emulator: EmulatorHandle, queu
 
         await asyncio.gather(*(work(receiver) for receiver in receivers))
         assert sorted(seen) == sorted(f"w{index}" for index in range(24))
+        assert await receivers[0].receive_messages(max_wait_time=0.3) == []
 
-    _run(emulator, scenario, _sender(queue), *[_receiver(queue)] * 3)
+    aio.run(scenario, _sender(queue), *[_receiver(queue)] * 3)
 
 
-def test_async_duplicates_are_dropped_and_unknown_queues_raise(emulator: EmulatorHandle, queue: str) -> None:
+def test_async_duplicates_are_dropped_and_unknown_queues_raise(aio: AsyncLinks, emulator: EmulatorHandle,
+                                                               queue: str) -> None:
     async def scenario(sender, receiver) -> None:
         await sender.send_messages([ServiceBusMessage("a", message_id="x"), ServiceBusMessage("b", message_id="x")])
         assert texts(await _receive_exactly(receiver, 1)) == ["a"]
@@ -161,4 +201,4 @@ def test_async_duplicates_are_dropped_and_unknown_queues_raise(emulator: Emulato
                 async with client.get_queue_sender("no-such-queue") as missing:
                     await missing.send_messages(ServiceBusMessage("lost"))
 
-    _run(emulator, scenario, _sender(queue), _receiver(queue, receive_mode=ServiceBusReceiveMode.RECEIVE_AND_DELETE))
+    aio.run(scenario, _sender(queue), _receiver(queue, receive_mode=ServiceBusReceiveMode.RECEIVE_AND_DELETE))

@@ -21,11 +21,11 @@ def _in(seconds: float) -> datetime.datetime:
 
 def test_scheduled_message_arrives_at_its_time_and_not_before(links: Links, queue: str) -> None:
     sender, receiver = links.pair(queue)
-    due = _in(1.0)
+    due = _in(0.7)
     [number] = sender.schedule_messages(ServiceBusMessage("wake up"), due)
     [peeked] = receiver.peek_messages(1, sequence_number=1)
     assert (peeked.sequence_number, peeked.state) == (number, ServiceBusMessageState.SCHEDULED)
-    assert receiver.receive_messages(max_wait_time=0.3) == []
+    assert receiver.receive_messages(max_wait_time=0.2) == []
     [message] = receive_exactly(receiver, 1, timeout=4)
     assert datetime.datetime.now(datetime.timezone.utc) >= due - datetime.timedelta(milliseconds=50)
     assert (body_text(message), message.sequence_number) == ("wake up", number)
@@ -108,11 +108,11 @@ def test_duplicate_message_ids_inside_the_window_are_dropped(links: Links, queue
 
 
 def test_duplicate_detection_forgets_ids_after_the_window(links: Links, queue_pool: QueuePool) -> None:
-    dedup_queue = queue_pool.take("short_dedup")  # window 1 s
+    dedup_queue = queue_pool.take("short_dedup")  # window 0.5 s
     sender, receiver = links.pair(dedup_queue)
     sender.send_messages(ServiceBusMessage("one", message_id="same"))
     sender.send_messages(ServiceBusMessage("dropped", message_id="same"))
-    time.sleep(1.1)
+    time.sleep(0.6)
     sender.send_messages(ServiceBusMessage("two", message_id="same"))
     received = receive_exactly(receiver, 2)
     assert texts(received) == ["one", "two"]
