@@ -19,6 +19,7 @@ from shared.alerts import Alert, AlertEvent
 from shared.api import ApiError
 from shared.dedup import dedup_key, job_key
 from shared.errors import IntegrationError
+from shared.parallel import run_together
 from shared.ports import Outcome, TicketChange
 from shared.services import Services
 from shared.ticket_factory import add_occurrence, new_ticket
@@ -94,11 +95,11 @@ def _failure(alert: Alert, key: str, svc: Services, outcome: Outcome) -> dict[st
         if result is None:
             raise ApiError(503, "storage_unavailable", "the ticket could not be stored; retry")
         return result
-    svc.record(ticket.id, "ingest", "created", dedup_key=key, source=ticket.source,
-               alert_id=alert.alert_id, signal=alert.signal)
     log.info("ticket created", extra={"ticket_id": ticket.id, "alert_id": alert.alert_id, "stage": "ingest"})
     outcome.changes.append(TicketChange("created", ticket))
-    _feed(svc, ticket)
+    run_together(lambda: _feed(svc, ticket),
+                 lambda: svc.record(ticket.id, "ingest", "created", dedup_key=key, source=ticket.source,
+                                    alert_id=alert.alert_id, signal=alert.signal))
     return _result("created", ticket, key)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
 import threading
@@ -12,6 +13,7 @@ from datetime import datetime
 from typing import Any, Iterator
 
 from shared.adapters.names import DEDUP, TICKETS, WORK_INDEX
+from shared.parallel import run_together
 from shared.adapters.ticket_rows import (
     WORK_PARTITION, entity_to_ticket, index_rows, safe_key, ticket_keys, ticket_to_entity,
 )
@@ -152,19 +154,19 @@ class TableTicketStore:
         raise ConcurrencyError(f"ticket {ticket_id}: too many concurrent writers")
 
     def _write_index(self, before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> None:
+        calls = [functools.partial(self._work.upsert_entity, row) for rk, row in after.items()
+                 if before.get(rk) != row and rk not in self._months_seen]
+        calls += [functools.partial(self._delete_index_row, rk) for rk in before.keys() - after.keys()]
+        run_together(*calls)
+        self._months_seen.update(rk for rk in after if rk.startswith("month|"))
+
+    def _delete_index_row(self, row_key: str) -> None:
         from azure.core.exceptions import ResourceNotFoundError
 
-        for rk, row in after.items():
-            if before.get(rk) == row or (rk.startswith("month|") and rk in self._months_seen):
-                continue
-            self._work.upsert_entity(row)
-            if rk.startswith("month|"):
-                self._months_seen.add(rk)
-        for rk in before.keys() - after.keys():
-            try:
-                self._work.delete_entity(WORK_PARTITION, rk)
-            except ResourceNotFoundError:
-                pass
+        try:
+            self._work.delete_entity(WORK_PARTITION, row_key)
+        except ResourceNotFoundError:
+            pass
 
     # -- queries ---------------------------------------------------------------------------
     def list(self, query: TicketQuery) -> TicketPage:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 
 import requests
 
@@ -90,6 +91,9 @@ def test_an_exception_is_a_500_with_a_json_error_and_a_logged_traceback(sample_h
     assert response.status_code == 500
     assert _error(response)["code"] == "internal_error"
     assert "sample failure for the 500 test" not in response.text  # details stay in the log
+    deadline = time.monotonic() + 5  # the log line may reach the output reader after the response
+    while "Executed 'Functions.boom'" not in sample_host.output() and time.monotonic() < deadline:
+        time.sleep(0.05)
     output = sample_host.output()
     assert "Traceback" in output and "RuntimeError: sample failure for the 500 test" in output
     assert "Executed 'Functions.boom' (Failed" in output

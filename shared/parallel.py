@@ -1,0 +1,36 @@
+"""Run a few independent blocking calls at once (storage round trips of one request)."""
+
+from __future__ import annotations
+
+import functools
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Callable
+
+__all__ = ["run_together"]
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    # Built on first use, never at import; the SDK calls release the GIL while they wait.
+    return ThreadPoolExecutor(max_workers=16, thread_name_prefix="io")
+
+
+def run_together(*calls: Callable[[], Any]) -> list[Any]:
+    """Run the calls concurrently (the first in this thread); re-raise the first failure after all finish."""
+    if len(calls) <= 1:
+        return [call() for call in calls]
+    futures: list[Future[Any]] = [_pool().submit(call) for call in calls[1:]]
+    results: list[Any] = []
+    error: BaseException | None = None
+    try:
+        results.append(calls[0]())
+    except BaseException as exc:  # still wait for the others: none may be left running half-done
+        error = exc
+    for future in futures:
+        try:
+            results.append(future.result())
+        except BaseException as exc:
+            error = error or exc
+    if error is not None:
+        raise error
+    return results
