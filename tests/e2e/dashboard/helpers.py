@@ -13,7 +13,7 @@ from typing import Any, Callable, TypeVar
 
 from devhost.testing import DevhostHandle, PROJECT_ROOT
 
-__all__ = ["INGEST_KEY", "unique", "databricks_failure", "adf_failure_sev1", "post_alert", "api", "wait_for",
+__all__ = ["INGEST_KEY", "SAMPLES", "unique", "databricks_failure", "adf_failure_sev1", "post_alert", "api", "wait_for",
            "wait_processed", "principal_header", "read_web_config", "screenshot", "queue_ids", "wait_queue_loaded",
            "row", "cell_text"]
 

@@ -157,15 +157,17 @@ export function createQueueView() {
     showControls();
   }
 
+  // aria-disabled rather than disabled: a disabled button drops keyboard focus to <body>.
   async function acknowledge(ticket, button) {
-    button.disabled = true;
+    if (button.getAttribute('aria-disabled') === 'true') return;
+    button.setAttribute('aria-disabled', 'true');
     button.setAttribute('aria-busy', 'true');
     try {
       const updated = await actOnTicket(ticket.id, 'acknowledge');
       onTicket(updated);
       showToast({ title: `Acknowledged ${ticket.id}`, tone: 'success' });
     } catch (error) {
-      button.disabled = false;
+      button.removeAttribute('aria-disabled');
       button.removeAttribute('aria-busy');
       showToast({ title: `Could not acknowledge ${ticket.id}`, body: error.message, tone: 'error' });
     }

@@ -45,6 +45,7 @@ export function createActions({ ticketId, onUpdated }) {
       showToast({ title: `Could not ${action} ${ticketId}`, body: text, tone: 'error' });
       for (const b of buttons.querySelectorAll('button')) b.disabled = false;
       button.removeAttribute('aria-busy');
+      message.focus();
     }
   }
 

@@ -41,7 +41,7 @@ export function stepsSection(enrichment, openKeys) {
   if (!enrichment || !Object.keys(enrichment).length) parts.push(el('p', { class: 'muted', text: 'Not enriched yet.' }));
   else if (!steps.length) parts.push(el('p', { class: 'muted', text: 'No failed task or activity was reported.' }));
   parts.push(steps.map((step, index) => stepDetails(step, index, openKeys)));
-  if (enrichment && enrichment.run) parts.push(el('h3', { text: 'Run' }), keyValues(enrichment.run));
+  if (enrichment && enrichment.run) parts.push(el('h3', { text: 'Run' }), keyValues(enrichment.run, ['run_page_url']));
   if (enrichment && enrichment.cluster) parts.push(el('h3', { text: 'Cluster' }), keyValues(enrichment.cluster));
   if (notes.length) parts.push(el('h3', { text: 'Notes' }), el('ul', {}, notes.map((n) => el('li', { text: String(n) }))));
   return parts;
