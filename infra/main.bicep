@@ -94,7 +94,6 @@ var tableNames = [
   'dedup'
   'rcacache'
   'webhookevents'
-  'jobindex'
 ]
 var rawAlertsContainer = 'raw-alerts'
 var auditContainer = 'audit'

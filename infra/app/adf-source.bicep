@@ -6,7 +6,6 @@ param logAnalyticsWorkspaceId string
 @description('Principal (object) id of the Function App identity, which looks up pipeline and activity runs.')
 param principalId string
 
-var readerRole = 'acdd72a7-3385-48ef-bd42-f606fba81ae7'
 
 resource factory 'Microsoft.DataFactory/factories@2018-06-01' existing = {
   name: factoryName
@@ -42,12 +41,37 @@ resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' 
   }
 }
 
-// Enrichment reads pipeline and activity runs; Reader on this one factory is all it needs.
+// Enrichment reads pipeline and activity runs. Reader is not enough: queryPipelineRuns and
+// queryActivityruns are POST actions, which Reader's */read does not grant, and Data Factory
+// Contributor could edit pipelines. So: a custom role with exactly the read and query actions.
+resource runQueryRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(resourceGroup().id, 'aiops-adf-run-reader')
+  properties: {
+    roleName: 'AIOps ADF run reader (${resourceGroup().name})'
+    description: 'Read a Data Factory, its pipeline runs and activity runs (query actions included).'
+    type: 'CustomRole'
+    assignableScopes: [
+      resourceGroup().id
+    ]
+    permissions: [
+      {
+        actions: [
+          'Microsoft.DataFactory/factories/read'
+          'Microsoft.DataFactory/factories/pipelineruns/read'
+          'Microsoft.DataFactory/factories/querypipelineruns/action'
+          'Microsoft.DataFactory/factories/pipelineruns/queryactivityruns/action'
+        ]
+        notActions: []
+      }
+    ]
+  }
+}
+
 resource runReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(factory.id, principalId, readerRole)
+  name: guid(factory.id, principalId, runQueryRole.id)
   scope: factory
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', readerRole)
+    roleDefinitionId: runQueryRole.id
     principalId: principalId
     principalType: 'ServicePrincipal'
   }

@@ -22,7 +22,6 @@ BUILT_IN = {
     "keyVaultSecretsOfficer": "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
     "monitoringMetricsPublisher": "3913510d-42f4-4e42-8a64-420c390055eb",
 }
-READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 # Roles that would give far more than the app needs.
 TOO_BROAD = {
     "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
@@ -99,8 +98,12 @@ def test_role_assignments_everywhere_use_guid_names_and_no_broad_roles() -> None
     assert seen >= len(BUILT_IN) + 1
 
 
-def test_data_factory_lookups_get_reader_on_that_factory_only() -> None:
+def test_data_factory_lookups_get_only_the_run_query_actions_on_that_factory() -> None:
     adf = load(INFRA / "app" / "adf-source.bicep")
     body = adf.body_text(adf.get("resource", "runReader"))
-    assert f"var readerRole = '{READER}'" in adf.text
-    assert "scope: factory" in body and "name: guid(factory.id, principalId, readerRole)" in body
+    role = adf.body_text(adf.get("resource", "runQueryRole"))
+    assert "scope: factory" in body and "roleDefinitionId: runQueryRole.id" in body
+    # queryPipelineRuns / queryActivityruns are POST actions: Reader (*/read) would get 403.
+    for action in ("factories/querypipelineruns/action", "factories/pipelineruns/queryactivityruns/action"):
+        assert f"'Microsoft.DataFactory/{action}'" in role
+    assert "/write" not in role and "'*'" not in role
