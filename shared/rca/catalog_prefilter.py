@@ -1,8 +1,7 @@
-"""Cheap prefilters for catalog patterns: the literal text a regex cannot match without.
+"""Cheap prefilters for catalog patterns: the literal text a regex cannot match without."""
 
-Checking `literal in text` is far cheaper than running the regex, and most patterns do not apply to
-most messages, so the matcher skips a pattern when none of its required literals is present.
-"""
+# Checking `literal in text` is far cheaper than running the regex, and most patterns do not apply
+# to most messages, so the matcher skips a pattern when none of its required literals is present.
 
 from __future__ import annotations
 

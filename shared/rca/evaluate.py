@@ -1,7 +1,4 @@
-"""Measures an RCA analyzer on labeled cases: accuracy, macro-F1, per-category precision/recall, confusions.
-
-Usage: python -m shared.rca.evaluate CASES.jsonl [--misses]
-"""
+"""Measures an RCA analyzer on labeled cases (python -m shared.rca.evaluate CASES.jsonl [--misses])."""
 
 from __future__ import annotations
 
@@ -110,7 +107,7 @@ def choose_analyzer() -> tuple[Analyzer, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m shared.rca.evaluate", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m shared.rca.evaluate", description=__doc__)
     parser.add_argument("cases", type=Path, help="JSON lines with service, error_code, message, category")
     parser.add_argument("--misses", action="store_true", help="also list the misclassified case ids")
     args = parser.parse_args(argv)
