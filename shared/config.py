@@ -121,6 +121,16 @@ class Settings(BaseSettings):
     rca_cache_ttl_seconds: int = Field(default=7 * 86400, ge=0, validation_alias="RCA_CACHE_TTL_SECONDS")
     team_rules: list[dict[str, str]] = Field(default_factory=list, validation_alias="TEAM_RULES")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _unresolved_key_vault_references(cls, data: Any) -> Any:
+        """App Service passes `@Microsoft.KeyVault(...)` through verbatim when it cannot resolve the
+        secret; treating that text as a token would switch an integration on with a bogus credential."""
+        if isinstance(data, dict):
+            return {k: (None if isinstance(v, str) and v.strip().startswith("@Microsoft.KeyVault(") else v)
+                    for k, v in data.items()}
+        return data
+
     @field_validator("jira_status_map", "jira_transitions", "team_rules", mode="before")
     @classmethod
     def _json_value(cls, value: Any) -> Any:
@@ -239,10 +249,16 @@ def _friendly(exc: ValidationError) -> SettingsError:
 
 def load_settings(**overrides: Any) -> Settings:
     """Read settings from the environment (plus overrides by contract name), with readable errors."""
+    from pydantic_settings import SettingsError as SourceError
+
     try:
         return Settings(**overrides)
     except ValidationError as exc:
         raise _friendly(exc) from None
+    except SourceError as exc:  # a JSON-valued setting that is not JSON, caught while reading it
+        field = next((f for f in Settings.model_fields if f'"{f}"' in str(exc)), None)
+        alias = Settings.model_fields[field].validation_alias if field else None
+        raise SettingsError(f"invalid settings: {alias or field or '?'}: must be JSON") from None
 
 
 @functools.cache
