@@ -6,22 +6,22 @@ import logging
 import time
 import uuid
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
-from proton import Connection, Delivery, Event, Link, Message, Sender, Terminus
+from proton import Connection, Delivery, Event, Link, Sender, Terminus
 
 from . import wire
 from .codec import CodecError, parse_message, unpack_batch
-from .entity import Entity, LockLost
-from .management import cbs_reply, management_reply, not_found_reply
+from .entity import Entity
+from .replies import RequestNodes
 from .settings import QueueSettings
+from .settlement import apply_disposition
 
 __all__ = ["Broker", "MAX_MESSAGE_BYTES"]
 
 LOG = logging.getLogger("devhost.servicebus")
 MAX_MESSAGE_BYTES = 256 * 1024  # Azure Service Bus Standard tier
 _CREDIT = 500
-_TERMINAL = (Delivery.ACCEPTED, Delivery.REJECTED, Delivery.RELEASED, Delivery.MODIFIED)
 
 
 class Broker:
@@ -35,8 +35,7 @@ class Broker:
             self.entities[entity.path.lower()] = entity
             self.entities[entity.dead_letter.path.lower()] = entity.dead_letter
         self._consumers: dict[Entity, list[Sender]] = {entity: [] for entity in self.entities.values()}
-        self._reply_links: dict[Connection, dict[str, Sender]] = {}
-        self._outboxes: dict[Sender, deque[bytes]] = {}
+        self._nodes = RequestNodes()
         self._draining: set[Sender] = set()
 
     # --- events ------------------------------------------------------------------------------------
@@ -55,7 +54,7 @@ class Broker:
             if event.link.is_receiver:
                 self._on_transfer(event.delivery)
             else:
-                self._on_disposition(event.delivery)
+                apply_disposition(event.delivery, self.clock())
         elif kind in (Event.LINK_REMOTE_CLOSE, Event.LINK_REMOTE_DETACH):
             self._forget_link(event.link)
             event.link.close()
@@ -69,7 +68,7 @@ class Broker:
     def connection_lost(self, connection: Connection) -> None:
         """Forget a connection's links; messages it held locked come back when their locks expire."""
         self._forget_links(connection)
-        self._reply_links.pop(connection, None)
+        self._nodes.forget_connection(connection)
 
     # --- time and delivery -------------------------------------------------------------------------
     def next_deadline(self) -> float | None:
@@ -99,17 +98,29 @@ class Broker:
             stored = entity.acquire(now, lock=not link.sb_receive_and_delete)
             if stored is None:
                 break
-            delivery = link.delivery(stored.lock_token.bytes_le if stored.lock_token else uuid.uuid4().bytes_le)
-            link.stream(wire.render_message(stored, locked=True))
-            link.advance()
-            if stored.lock_token is None:
-                delivery.settle()
-            else:
-                delivery.sb_lock = (entity, stored.lock_token)
+            try:
+                self._deliver(link, entity, stored)
+            except Exception:  # one broken link must not stop deliveries to the others
+                LOG.warning("closing a consumer link after a failed delivery", exc_info=True)
+                consumers.remove(link)
+                link.condition = wire.condition("amqp:internal-error", "delivery failed")
+                link.close()
+                continue
             if link.credit > 0:
                 ready.append(link)
             # Rotate so the next message starts with the next consumer: competing consumers share work.
             consumers.append(consumers.pop(consumers.index(link)))
+
+    @staticmethod
+    def _deliver(link: Sender, entity: Entity, stored) -> None:
+        # The delivery tag is the lock token: the SDK reads it back as UUID(bytes_le=tag).
+        delivery = link.delivery(stored.lock_token.bytes_le if stored.lock_token else uuid.uuid4().bytes_le)
+        link.stream(wire.render_message(stored, locked=True))
+        link.advance()
+        if stored.lock_token is None:
+            delivery.settle()
+        else:
+            delivery.sb_lock = (entity, stored.lock_token)
 
     # --- links -------------------------------------------------------------------------------------
     def _open_link(self, link: Link) -> None:
@@ -127,7 +138,7 @@ class Broker:
         if address.node != "entity":
             link.sb_kind = address.node
             if link.is_sender:
-                self._reply_links.setdefault(link.connection, {})[address.key] = link
+                self._nodes.register_reply_link(link, address)
         elif link.is_sender:
             link.sb_kind = "consumer"
             link.sb_receive_and_delete = link.remote_snd_settle_mode == Link.SND_SETTLED
@@ -157,11 +168,8 @@ class Broker:
         entity, kind = getattr(link, "sb_entity", None), getattr(link, "sb_kind", None)
         if kind == "consumer" and link in self._consumers.get(entity, []):
             self._consumers[entity].remove(link)
-        self._outboxes.pop(link, None)
+        self._nodes.forget_link(link)
         self._draining.discard(link)
-        replies = self._reply_links.get(link.connection, {})
-        for key in [key for key, reply_link in replies.items() if reply_link == link]:
-            del replies[key]
 
     def _forget_links(self, connection: Connection, session=None) -> None:
         link = connection.link_head(0)
@@ -173,9 +181,7 @@ class Broker:
     def _on_flow(self, link: Link) -> None:
         if not link.is_sender:
             return
-        outbox = self._outboxes.get(link)
-        while outbox and link.credit > 0:
-            self._send_reply_now(link, outbox.popleft())
+        self._nodes.on_credit(link)
         if link.drain_mode:
             self._draining.add(link)
 
@@ -222,70 +228,5 @@ class Broker:
             for message in parsed:
                 link.sb_entity.accept(message, now)
         elif kind in ("cbs", "management"):
-            request = Message()
-            try:
-                request.decode(payload)
-            except Exception as error:  # proton raises its own exception types for undecodable input
-                return wire.condition(wire.DECODE_ERROR, f"The request could not be decoded: {error}")
-            if kind == "cbs":
-                reply = cbs_reply(request)
-            elif link.sb_entity is None:
-                reply = not_found_reply(request, f"The messaging entity '{link.sb_address.entity}' could not be found.")
-            else:
-                reply = management_reply(link.sb_entity, request, self.clock())
-            self._reply(link, request, reply)
+            return self._nodes.handle(link, payload, link.sb_entity, self.clock())
         return None
-
-    def _reply(self, request_link: Link, request: Message, reply: Message) -> None:
-        replies = self._reply_links.get(request_link.connection, {})
-        address = wire.parse_address(request.reply_to) if request.reply_to else None
-        link = replies.get(address.key) if address else None
-        link = link or replies.get(request_link.sb_address.key)
-        if link is None:
-            LOG.debug("no reply link for %s; reply dropped", request_link.sb_address)
-            return
-        payload = reply.encode()
-        if link.credit > 0 and not self._outboxes.get(link):
-            self._send_reply_now(link, payload)
-        else:
-            self._outboxes.setdefault(link, deque()).append(payload)
-
-    def _send_reply_now(self, link: Sender, payload: bytes) -> None:
-        delivery = link.delivery(uuid.uuid4().bytes)
-        link.stream(payload)
-        link.advance()
-        delivery.settle()
-
-    # --- settlements -------------------------------------------------------------------------------
-    def _on_disposition(self, delivery: Delivery) -> None:
-        state = delivery.remote_state
-        if state not in _TERMINAL:
-            if delivery.settled:
-                delivery.settle()
-            return
-        entity, token = getattr(delivery, "sb_lock", (None, None))
-        if entity is None:
-            delivery.settle()
-            return
-        delivery.sb_lock = (None, None)
-        now, remote = self.clock(), delivery.remote
-        try:
-            if state == Delivery.ACCEPTED:
-                entity.complete(token, now)
-            elif state == Delivery.RELEASED:
-                entity.abandon(token, now, count_delivery=False)
-            elif state == Delivery.MODIFIED and remote.undeliverable:
-                entity.defer(token, now)
-            elif state == Delivery.MODIFIED:
-                entity.abandon(token, now, count_delivery=remote.failed, annotations=remote.annotations)
-            else:
-                info = {str(key): value for key, value in ((remote.condition and remote.condition.info) or {}).items()}
-                entity.dead_letter_locked(token, now, info.get("DeadLetterReason"),
-                                          info.get("DeadLetterErrorDescription"))
-            if state == Delivery.MODIFIED:
-                delivery.local.failed, delivery.local.undeliverable = remote.failed, remote.undeliverable
-            delivery.update(state)
-        except LockLost as lost:
-            delivery.local.condition = wire.condition(wire.LOCK_LOST, str(lost))
-            delivery.update(Delivery.REJECTED)
-        delivery.settle()

@@ -4,47 +4,16 @@ from __future__ import annotations
 
 import heapq
 import uuid
-from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Any
 
 from .codec import ParsedMessage
 from .settings import QueueSettings
+from .stored import LockLost, MessageNotFound, MessageState, StoredMessage
 
 __all__ = ["Entity", "MessageState", "StoredMessage", "LockLost", "MessageNotFound"]
 
 DEAD_LETTER_SUFFIX = "/$DeadLetterQueue"
 _LOCK, _ACTIVATE, _EXPIRE = 0, 1, 2
-
-
-class LockLost(Exception):
-    """The lock token is unknown, settled, or its lock expired."""
-
-
-class MessageNotFound(Exception):
-    """No message with that sequence number is in the state the operation needs."""
-
-
-class MessageState(IntEnum):
-    ACTIVE = 0
-    DEFERRED = 1
-    SCHEDULED = 2
-
-
-@dataclass(eq=False)
-class StoredMessage:
-    seq: int
-    message: ParsedMessage
-    enqueued_at: float
-    state: MessageState = MessageState.ACTIVE
-    expires_at: float | None = None
-    ttl_seconds: float | None = None
-    order: int = 0
-    delivery_count: int = 0
-    lock_token: uuid.UUID | None = None
-    locked_until: float = 0.0
-    extra_properties: dict[str, Any] = field(default_factory=dict)
-    dead_letter_source: str | None = None
 
 
 class Entity:
@@ -122,7 +91,7 @@ class Entity:
 
     def receive_deferred(self, seqs: list[int], now: float, lock: bool) -> list[StoredMessage]:
         found = [self.messages.get(seq) for seq in seqs]
-        for seq, stored in zip(seqs, found):
+        for seq, stored in zip(seqs, found, strict=True):
             if stored is None or stored.state != MessageState.DEFERRED or stored.lock_token:
                 raise MessageNotFound(f"no deferred, unlocked message with sequence number {seq}")
         for stored in found:

@@ -36,7 +36,7 @@ class RawClient:
             self.sock.settimeout(0.05)
             try:
                 data = self.sock.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             if not data:
                 raise ConnectionError("the broker closed the connection")

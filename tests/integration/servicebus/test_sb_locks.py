@@ -58,7 +58,7 @@ def test_max_delivery_count_dead_letters_after_expiries_and_abandons(links: Link
                                                 ("receiver", short_lock_queue, DEAD_LETTER))
     sender.send_messages(ServiceBusMessage("poison"))
     counts = []
-    for attempt in range(2):  # max delivery count is 3 on short-lock queues: expire twice, abandon once
+    for _ in range(2):  # max delivery count is 3 on short-lock queues: expire twice, abandon once
         [message] = receive_exactly(receiver, 1, timeout=4)
         counts.append(message.delivery_count)
         time.sleep(1.1)
@@ -145,6 +145,6 @@ def test_closing_a_prefetching_receiver_releases_what_it_had_not_handed_out(
     rest = receive_exactly(other, 4, timeout=3)
     assert sorted(texts(rest)) == sorted({f"p{index}" for index in range(5)} - {body_text(taken)})
     assert all(message.delivery_count == 0 for message in rest)
-    assert taken.locked_until_utc > datetime.datetime.now(datetime.timezone.utc)
+    assert taken.locked_until_utc > datetime.datetime.now(datetime.UTC)
     for message in rest:
         other.complete_message(message)

@@ -156,7 +156,7 @@ def test_async_lock_expiry_renewal_and_max_delivery_count(aio: AsyncLinks, queue
 
 def test_async_receive_and_delete_schedule_and_cancel(aio: AsyncLinks, queue: str) -> None:
     async def scenario(sender, deleting) -> None:
-        due = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=0.8)
+        due = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=0.8)
         kept, cancelled = await sender.schedule_messages(messages("kept", "cancelled"), due)
         await sender.cancel_scheduled_messages(cancelled)
         await sender.send_messages(ServiceBusMessage("now"))

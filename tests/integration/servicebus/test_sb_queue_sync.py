@@ -31,7 +31,7 @@ def test_one_message_arrives_with_its_properties(links: Links, queue: str) -> No
     assert received.delivery_count == 0
     assert received.sequence_number >= 1
     assert received.enqueued_time_utc is not None
-    assert received.locked_until_utc > datetime.datetime.now(datetime.timezone.utc)
+    assert received.locked_until_utc > datetime.datetime.now(datetime.UTC)
     receiver.complete_message(received)
 
 
@@ -117,7 +117,7 @@ def test_deferred_messages_are_only_received_by_sequence_number(links: Links, qu
     assert peeked.state == ServiceBusMessageState.DEFERRED
     [deferred] = receiver.receive_deferred_messages([later.sequence_number])
     assert body_text(deferred) == "later" and deferred.lock_token is not None
-    assert deferred.locked_until_utc > datetime.datetime.now(datetime.timezone.utc)
+    assert deferred.locked_until_utc > datetime.datetime.now(datetime.UTC)
     receiver.complete_message(deferred)
     with pytest.raises(MessageNotFoundError):
         receiver.receive_deferred_messages([later.sequence_number])

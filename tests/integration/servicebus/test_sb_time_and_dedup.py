@@ -16,7 +16,7 @@ pytestmark = pytest.mark.timeout(60)
 
 
 def _in(seconds: float) -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds)
+    return datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=seconds)
 
 
 def test_scheduled_message_arrives_at_its_time_and_not_before(links: Links, queue: str) -> None:
@@ -27,7 +27,7 @@ def test_scheduled_message_arrives_at_its_time_and_not_before(links: Links, queu
     assert (peeked.sequence_number, peeked.state) == (number, ServiceBusMessageState.SCHEDULED)
     assert receiver.receive_messages(max_wait_time=0.2) == []
     [message] = receive_exactly(receiver, 1, timeout=4)
-    assert datetime.datetime.now(datetime.timezone.utc) >= due - datetime.timedelta(milliseconds=50)
+    assert datetime.datetime.now(datetime.UTC) >= due - datetime.timedelta(milliseconds=50)
     assert (body_text(message), message.sequence_number) == ("wake up", number)
     assert abs((message.scheduled_enqueue_time_utc - due).total_seconds()) < 0.01
     receiver.complete_message(message)
