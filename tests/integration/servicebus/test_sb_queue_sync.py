@@ -147,6 +147,7 @@ def test_dead_letter_keeps_reason_and_description_on_the_sub_queue(links: Links,
     [poison] = receive_exactly(receiver, 1)
     receiver.dead_letter_message(poison, reason="SchemaMismatch", error_description="column x missing")
     assert receiver.receive_messages(max_wait_time=0.3) == []
+    assert texts(dead_letters.peek_messages(5, sequence_number=1)) == ["poison"]
     [dead] = receive_exactly(dead_letters, 1)
     assert body_text(dead) == "poison"
     assert dead.dead_letter_reason == "SchemaMismatch"
@@ -203,3 +204,9 @@ def test_settling_twice_is_refused_by_the_client(links: Links, queue: str) -> No
     receiver.complete_message(message)
     with pytest.raises(MessageAlreadySettled):
         receiver.complete_message(message)
+
+
+def test_queue_names_are_case_insensitive_as_in_azure(links: Links, queue: str) -> None:
+    sender, receiver = links.open(("sender", queue.upper(), {}), ("receiver", queue, {}))
+    sender.send_messages(ServiceBusMessage("shouted"))
+    assert texts(receive_exactly(receiver, 1)) == ["shouted"]
