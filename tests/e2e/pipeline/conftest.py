@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from devhost.testing import DevhostHandle, run_devhost
-from tests.e2e.pipeline.helpers import API_KEY, Api
+from tests.e2e.pipeline.helpers import API_KEY
 
 HERE = Path(__file__).resolve().parent
 
@@ -53,10 +53,6 @@ def devhost_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callab
     for handle in started:
         handle.stop()
         _running.remove(handle)
-
-
-def api_for(handle: DevhostHandle) -> Api:
-    return Api(handle.base_url)
 
 
 @pytest.hookimpl(hookwrapper=True)

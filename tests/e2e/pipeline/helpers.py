@@ -140,6 +140,11 @@ class Api:
         return last
 
 
+def api_for(handle: Any) -> Api:
+    """The client for a running devhost (a `devhost.testing.DevhostHandle`)."""
+    return Api(handle.base_url)
+
+
 def poll(condition: Callable[[], Any], timeout: float = 20.0, interval: float = 0.1) -> Any:
     """Call `condition` until truthy (returned) or the deadline passes (returns the last falsy value)."""
     deadline = time.monotonic() + timeout

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.pipeline.conftest import api_for
-from tests.e2e.pipeline.helpers import Api, assert_error, audit_actions, databricks_failure, principal
+from tests.e2e.pipeline.helpers import Api, api_for, assert_error, audit_actions, databricks_failure, principal
 
 PRINCIPAL = "x-ms-client-principal"
 READER = {PRINCIPAL: principal("rita@example.com", ("authenticated", "aiops-reader"))}

@@ -8,9 +8,16 @@ from datetime import datetime
 
 import pytest
 
-from tests.e2e.pipeline.conftest import api_for
 from tests.e2e.pipeline.helpers import (
-    RCA_CATEGORIES, STAGES, Api, adf_log_alert, audit_actions, databricks_failure, poll, sample,
+    RCA_CATEGORIES,
+    STAGES,
+    Api,
+    adf_log_alert,
+    api_for,
+    audit_actions,
+    databricks_failure,
+    poll,
+    sample,
 )
 from tests.fakes_http.arm_server import ArmServer
 from tests.fakes_http.databricks_server import DatabricksServer
