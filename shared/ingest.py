@@ -36,6 +36,13 @@ Extractor = Callable[[Any], list[Alert]]
 class IngestResult:
     results: list[dict[str, Any]] = field(default_factory=list)
     outcome: Outcome = field(default_factory=Outcome)
+    # Trailing I/O (audit lines, queue sends) the caller runs together with the archive upload:
+    # the reply's content is known before they finish, so they need not wait for each other.
+    deferred: list[Callable[[], Any]] = field(default_factory=list)
+
+    def finish(self) -> None:
+        run_together(*self.deferred)
+        self.deferred.clear()
 
 
 def enrich_message(svc: Services, ticket_id: str) -> tuple[str, dict[str, Any], str]:
@@ -66,44 +73,45 @@ def ingest_payload(payload: Any, extract: Extractor, svc: Services) -> IngestRes
         raise ApiError(422, "no_alerts", "the payload reports no failure this service can track")
     result = IngestResult()
     for alert in alerts:
-        result.results.append(_apply(alert, svc, result.outcome))
+        result.results.append(_apply(alert, svc, result))
     return result
 
 
-def _apply(alert: Alert, svc: Services, outcome: Outcome) -> dict[str, Any]:
+def _apply(alert: Alert, svc: Services, result: IngestResult) -> dict[str, Any]:
     key = dedup_key(alert)
     if alert.event == AlertEvent.START:
         return _result("ignored", None, key)
     if alert.event in (AlertEvent.RESOLVED, AlertEvent.SUCCESS):
-        return _resolved_notice(alert, key, svc, outcome)
+        return _resolved_notice(alert, key, svc, result.outcome)
     if alert.event == AlertEvent.DURATION_WARNING and not svc.settings.duration_warnings_enabled:
         return _result("ignored", None, key)
-    return _failure(alert, key, svc, outcome)
+    return _failure(alert, key, svc, result)
 
 
-def _failure(alert: Alert, key: str, svc: Services, outcome: Outcome) -> dict[str, Any]:
+def _failure(alert: Alert, key: str, svc: Services, result: IngestResult) -> dict[str, Any]:
     now = svc.clock.now()
     ticket_id, won = svc.store.claim(key, new_ticket_id(key, now))
     if not won:
-        result = _repeat(ticket_id, alert, key, svc, outcome)
-        if result is not None:
-            return result
+        repeated = _repeat(ticket_id, alert, key, svc, result)
+        if repeated is not None:
+            return repeated
     # We won the claim, or the winner has not stored its row yet (or died before it did).
     ticket = new_ticket(alert, ticket_id, key, now, svc.settings)
-    if not svc.store.create(ticket):
-        result = _repeat(ticket_id, alert, key, svc, outcome)
-        if result is None:
+    created = run_together(lambda: svc.store.create(ticket), lambda: svc.audit.start(ticket.id))[0]
+    if not created:
+        repeated = _repeat(ticket_id, alert, key, svc, result)
+        if repeated is None:
             raise ApiError(503, "storage_unavailable", "the ticket could not be stored; retry")
-        return result
+        return repeated
     log.info("ticket created", extra={"ticket_id": ticket.id, "alert_id": alert.alert_id, "stage": "ingest"})
-    outcome.changes.append(TicketChange("created", ticket))
-    run_together(lambda: _feed(svc, ticket),
-                 lambda: svc.record(ticket.id, "ingest", "created", dedup_key=key, source=ticket.source,
-                                    alert_id=alert.alert_id, signal=alert.signal))
+    result.outcome.changes.append(TicketChange("created", ticket))
+    result.deferred += [lambda: _feed(svc, ticket),
+                        lambda: svc.record(ticket.id, "ingest", "created", dedup_key=key, source=ticket.source,
+                                           alert_id=alert.alert_id, signal=alert.signal)]
     return _result("created", ticket, key)
 
 
-def _repeat(ticket_id: str, alert: Alert, key: str, svc: Services, outcome: Outcome) -> dict[str, Any] | None:
+def _repeat(ticket_id: str, alert: Alert, key: str, svc: Services, result: IngestResult) -> dict[str, Any] | None:
     """Fold a repeat into a stored ticket (None if no row yet). The retry of a delivery we answered
     503 resumes it instead: it is the same notice, so it is not counted twice."""
     now = svc.clock.now()
@@ -120,17 +128,18 @@ def _repeat(ticket_id: str, alert: Alert, key: str, svc: Services, outcome: Outc
     if ticket is None:
         return None
     if resumed[0]:
-        svc.record(ticket.id, "ingest", "enqueue_retried", alert_id=alert.alert_id)
-        outcome.changes.append(TicketChange("created", ticket))
-        _feed(svc, ticket)
+        result.outcome.changes.append(TicketChange("created", ticket))
+        result.deferred += [lambda: _feed(svc, ticket),
+                            lambda: svc.record(ticket.id, "ingest", "enqueue_retried", alert_id=alert.alert_id)]
         return _result("created", ticket, key)
-    svc.record(ticket.id, "ingest", "occurrence", occurrences=ticket.occurrences, alert_id=alert.alert_id,
-               signal=alert.signal)
-    outcome.changes.append(TicketChange("occurrence", ticket))
+    occurrences = ticket.occurrences
+    result.outcome.changes.append(TicketChange("occurrence", ticket))
+    result.deferred += [lambda: svc.record(ticket.id, "ingest", "occurrence", occurrences=occurrences,
+                                           alert_id=alert.alert_id, signal=alert.signal),
+                        lambda: _announce_repeat(ticket, svc)]
     stalled = ticket.stage == Stage.INGESTED and (now - (ticket.stage_at or now)).total_seconds() > STALL_SECONDS
     if stalled:  # its creator may have died between storing and queueing: queue it again
-        _feed(svc, ticket)
-    _announce_repeat(ticket, svc)
+        result.deferred.append(lambda: _feed(svc, ticket))
     return _result("duplicate", ticket, key)
 
 
@@ -209,8 +218,10 @@ def spawn_run_ticket(body: dict[str, Any], svc: Services) -> Outcome:
         alert_id=parent.alert_ids[0] if parent.alert_ids else None,
         alert_rule=parent.alert_rules[0] if parent.alert_rules else None, tags=dict(parent.tags),
     )
+    ingested = IngestResult(outcome=outcome)
     try:
-        result = _failure(alert, dedup_key(alert), svc, outcome)
+        result = _failure(alert, dedup_key(alert), svc, ingested)
+        ingested.finish()
     except ApiError as exc:  # the queue retries what an HTTP caller would have retried
         raise RetryableError("servicebus", exc.message) from None
     svc.record(parent.id, "enrich", "run_ticket", run_id=alert.run_id, ticket_id=result["ticket_id"],

@@ -11,6 +11,7 @@ from shared.api import MAX_BODY, ApiError, ApiResponse, json_response
 from shared.bootstrap import get_services
 from shared.errors import IntegrationError
 from shared.ingest import IngestResult, ingest_payload, parse_json
+from shared.parallel import run_together
 from shared.ports import Outcome
 from shared.services import Services
 
@@ -41,7 +42,11 @@ def handle_alert_request(kind: str, raw: bytes, svc: Services | None = None,
         result = ingest_payload(parse_json(raw), extractor_for(kind), svc)
     except ApiError as exc:
         status, error = exc.status, exc
-    _archive(svc, kind, raw, request_id, status, result)
+    try:
+        run_together(lambda: _archive(svc, kind, raw, request_id, status, result), result.finish)
+    except ApiError as exc:  # the pipeline could not be fed: a 503 the sender retries
+        status, error = exc.status, exc
+        _archive(svc, kind, raw, request_id, status, result)
     if error is not None:
         log.info("alert rejected: %s", error.code, extra={"stage": "ingest", "request_id": request_id})
         return error.response(), result.outcome

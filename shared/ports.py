@@ -83,6 +83,9 @@ class TicketStore(Protocol):
 
 
 class AuditLog(Protocol):
+    def start(self, ticket_id: str) -> None:
+        """Prepare a new ticket's trail (optional work done early, so the first append is cheap)."""
+
     def append(self, ticket_id: str, entry: AuditEntry) -> None: ...
 
     def read(self, ticket_id: str) -> list[AuditEntry]: ...

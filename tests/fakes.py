@@ -87,6 +87,9 @@ class FakeAuditLog:
     def __init__(self) -> None:
         self.entries: dict[str, list[AuditEntry]] = {}
 
+    def start(self, ticket_id: str) -> None:
+        self.entries.setdefault(ticket_id, [])
+
     def append(self, ticket_id: str, entry: AuditEntry) -> None:
         self.entries.setdefault(ticket_id, []).append(entry.model_copy(deep=True))
 

@@ -64,6 +64,17 @@ class BlobAuditLog:
         with self._lock:
             self._clients[ticket_id] = (client, True)
 
+    def start(self, ticket_id: str) -> None:
+        from azure.core import MatchConditions
+        from azure.core.exceptions import ResourceExistsError, ResourceModifiedError
+
+        blob, _ = self._blob(ticket_id)
+        try:
+            blob.create_append_blob(match_condition=MatchConditions.IfMissing)
+        except (ResourceExistsError, ResourceModifiedError):
+            pass
+        self._known(ticket_id, blob)
+
     def append(self, ticket_id: str, entry: AuditEntry) -> None:
         from azure.core import MatchConditions
         from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError

@@ -98,12 +98,23 @@ class TableTicketStore:
         from azure.core.exceptions import ResourceExistsError
 
         entity = ticket_to_entity(ticket)
-        try:
-            meta = self._tickets.create_entity(entity)
-        except ResourceExistsError:
+
+        def insert() -> Any:
+            try:
+                return self._tickets.create_entity(entity)
+            except ResourceExistsError:
+                return None
+
+        # The index rows go out alongside the insert; if the insert loses (the ticket exists), the
+        # rows just written are put back in line with the stored ticket.
+        written = index_rows(ticket)
+        meta = run_together(insert, lambda: self._write_index({}, written))[0]
+        if meta is None:
+            existing = self._read(ticket.id)
+            if existing is not None:
+                self._write_index(written, index_rows(existing[0]))
             return False
         self._remember(ticket, meta["etag"])
-        self._write_index({}, index_rows(ticket))
         return True
 
     # -- reads -----------------------------------------------------------------------------

@@ -147,3 +147,13 @@ def test_tickets_by_fingerprint_finds_similar_incidents(store):
     assert sorted(t.pipeline for t in store.tickets_by_fingerprint("fp-a")) == ["PL_7", "PL_8"]
     assert [t.pipeline for t in store.tickets_by_fingerprint("fp-a", since=T0 + timedelta(hours=1))] == ["PL_8"]
     assert [t.pipeline for t in store.tickets_by_fingerprint("fp-b")] == ["PL_9"]
+
+
+def test_a_losing_create_leaves_the_index_describing_the_stored_ticket(store):
+    ticket = make_ticket(10, T0)
+    store.create(ticket)
+    store.mutate(ticket.id, lambda t: (setattr(t, "stage", Stage.NOTIFIED), setattr(t, "acknowledged_at", T0)) and None)
+    assert store.create(ticket) is False  # the stale copy claims open + in flight
+    assert store.open_unacknowledged() == [] and store.in_flight() == []
+    if not isinstance(store, FakeTicketStore):  # and no stale index row is left to re-read forever
+        assert store._work_prefix("live|") == []
