@@ -12,7 +12,7 @@ import { COLUMNS, createRow, flashRow, headerRow, matchesFilters, patchRow } fro
 
 const PAGE_SIZES = [25, 50, 100];
 const DEFAULT_LIMIT = 50;
-const LIVE_GROWTH = 2; // live inserts may grow a page to twice its size; past that the "new" button takes over
+const LIVE_GROWTH = 2; // live inserts may grow a page to twice its size; then one re-fetch trims it to a page
 
 /** The API's order: newest creation second first, and within one second by ticket id. */
 export function listedBefore(a, b) {
@@ -152,8 +152,13 @@ export function createQueueView() {
     const rows = shownRows();
     const last = rows.length ? rows[rows.length - 1].ticket : null;
     const withinPage = rows.length < state.limit || !state.next || !last || listedBefore(ticket, last);
-    if (matches && !state.cursor && withinPage && rows.length < state.limit * LIVE_GROWTH) insertSorted(ticket);
-    else if (!state.cursor || ticket.change === 'created') state.pending.add(ticket.id);
+    if (matches && !state.cursor && withinPage) {
+      insertSorted(ticket);
+      // Re-fetching (rather than dropping rows) keeps the "Older" cursor true to what is on screen.
+      if (state.rows.size > state.limit * LIVE_GROWTH) load();
+    } else if (!state.cursor || ticket.change === 'created') {
+      state.pending.add(ticket.id);
+    }
     showControls();
   }
 
