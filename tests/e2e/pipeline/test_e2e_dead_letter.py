@@ -1,19 +1,33 @@
-"""Nothing dies silently: a notify message that keeps failing is dead-lettered and its ticket shows pipeline_error."""
+"""At-least-once notify: a message that keeps failing ends as pipeline_error; a slow one is never doubled."""
 
 from __future__ import annotations
 
 import itertools
 import json
+import re
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from tests.e2e.pipeline.helpers import Api, api_for, audit_actions, databricks_failure
+from tests.fakes_http.base import Recorded, Reply
 from tests.fakes_http.jira_server import FakeJira
 from tests.fakes_http.slack_server import FakeSlack
 
 FOREVER = 10**9
+LOCK_SECONDS = 1
 _runs = itertools.count(550000000001)
+
+
+class SlowSlack(FakeSlack):
+    """Slack that answers chat.postMessage correctly, but only after `delay` seconds."""
+
+    delay = 0.0
+
+    def _post(self, rec: Recorded, m: re.Match[str]) -> Reply:
+        time.sleep(self.delay)
+        return super()._post(rec, m)
 
 
 @pytest.fixture(scope="module")
@@ -23,15 +37,15 @@ def jira() -> Iterator[FakeJira]:
 
 
 @pytest.fixture(scope="module")
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as server:
+def slack() -> Iterator[SlowSlack]:
+    with SlowSlack() as server:
         yield server
 
 
 @pytest.fixture(scope="module")
 def api(devhost_factory, jira: FakeJira, slack: FakeSlack) -> Api:  # type: ignore[no-untyped-def]
     return api_for(devhost_factory({
-        "DEVHOST_MAX_DELIVERY_COUNT": "2",
+        "DEVHOST_MAX_DELIVERY_COUNT": "2", "DEVHOST_LOCK_SECONDS": str(LOCK_SECONDS),
         "JIRA_BASE_URL": jira.url, "JIRA_EMAIL": jira.email, "JIRA_API_TOKEN": jira.token,
         "JIRA_PROJECT_KEY": jira.project, "JIRA_WEBHOOK_SECRET": "unused-secret",
         "SLACK_BOT_TOKEN": slack.token, "SLACK_CHANNEL": "#aiops-alerts", "SLACK_SIGNING_SECRET": "unused",
@@ -40,10 +54,11 @@ def api(devhost_factory, jira: FakeJira, slack: FakeSlack) -> Api:  # type: igno
 
 
 @pytest.fixture(autouse=True)
-def _healthy_fakes_afterwards(jira: FakeJira, slack: FakeSlack) -> Iterator[None]:
+def _healthy_fakes_afterwards(jira: FakeJira, slack: SlowSlack) -> Iterator[None]:
     yield
     jira.faults.clear()
     slack.faults.clear()
+    slack.delay = 0.0
 
 
 def _issues_for(jira: FakeJira, ticket_id: str) -> list[object]:
@@ -95,3 +110,16 @@ def test_after_the_outage_new_tickets_flow_again(api: Api, jira: FakeJira, slack
                              what="notified")
     assert ticket["status"] == "open" and ticket["pipeline_error"] is None
     assert len(_issues_for(jira, ticket_id)) == 1 and len(_messages_for(slack, ticket_id)) == 1
+
+
+def test_a_slow_slack_outliving_the_lock_still_gets_one_message(api: Api, jira: FakeJira, slack: SlowSlack) -> None:
+    slack.delay = LOCK_SECONDS * 3.0
+    ticket_id = api.create("databricks", databricks_failure(next(_runs), name="dlq-slow-job"))
+    ticket = api.wait_ticket(ticket_id, lambda t: t["stage"] == "notified" and t["slack"], timeout=30,
+                             what="notified through a slow Slack")
+    time.sleep(LOCK_SECONDS * 3.0 + 1)  # room for a redelivery, had the lock lapsed
+    assert len(_messages_for(slack, ticket_id)) == 1
+    assert len(_issues_for(jira, ticket_id)) == 1
+    final = api.ticket(ticket_id)
+    assert final["status"] == "open" and audit_actions(final).count("slack_posted") == 1
+    assert ticket["slack"] == final["slack"]
