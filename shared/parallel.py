@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
@@ -12,12 +13,17 @@ __all__ = ["run_together"]
 @functools.cache
 def _pool() -> ThreadPoolExecutor:
     # Built on first use, never at import; the SDK calls release the GIL while they wait.
-    return ThreadPoolExecutor(max_workers=16, thread_name_prefix="io")
+    return ThreadPoolExecutor(max_workers=16, thread_name_prefix=POOL_PREFIX)
+
+
+POOL_PREFIX = "aiops-io"
 
 
 def run_together(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls concurrently (the first in this thread); re-raise the first failure after all finish."""
-    if len(calls) <= 1:
+    """Run the calls concurrently (the first in this thread); re-raise the first failure after all finish.
+    Inside a pool thread the calls run one after another: a worker waiting on work queued behind it in
+    its own pool is how a busy host deadlocks."""
+    if len(calls) <= 1 or threading.current_thread().name.startswith(POOL_PREFIX):
         return [call() for call in calls]
     futures: list[Future[Any]] = [_pool().submit(call) for call in calls[1:]]
     results: list[Any] = []
