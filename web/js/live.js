@@ -13,7 +13,8 @@ export function backoffDelay(retry, random = Math.random) {
 /**
  * Connect to the `tickets` hub through /api/negotiate and report:
  * onTicket(summary) per `ticketChanged`, onState(state, detail) for connecting | live | reconnecting | offline,
- * onResync() whenever the socket goes live, because changes made while it was down were never delivered.
+ * onResync(liveSince) whenever the socket goes live, because changes made while it was down were never delivered;
+ * a view whose latest fetch started after `liveSince` (performance.now()) already has them.
  */
 export function connectLive({ onTicket, onState, onResync, hubUrl = '/api' }) {
   const signalR = window.signalR;
@@ -41,7 +42,7 @@ export function connectLive({ onTicket, onState, onResync, hubUrl = '/api' }) {
   connection.onreconnecting(() => onState('reconnecting', {}));
   connection.onreconnected(() => {
     onState('live', {});
-    onResync();
+    onResync(performance.now());
   });
   // Reached only when the automatic reconnect cannot help (e.g. the server refused reconnection).
   connection.onclose(() => {
@@ -59,7 +60,7 @@ export function connectLive({ onTicket, onState, onResync, hubUrl = '/api' }) {
       return;
     }
     onState('live', {});
-    onResync(); // the view's first fetch may have raced the socket: anything in between is fetched again
+    onResync(performance.now()); // the view's first fetch may have raced the socket
   }
 
   start(0);

@@ -60,8 +60,8 @@ function onTicket(summary) {
   if (current && current.view.onTicket) current.view.onTicket(summary);
 }
 
-function onResync() {
-  if (current && current.view.onResync) current.view.onResync();
+function onResync(liveSince) {
+  if (current && current.view.onResync) current.view.onResync(liveSince);
 }
 
 document.querySelector('.skip-link').addEventListener('click', (event) => {

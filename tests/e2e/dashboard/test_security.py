@@ -145,3 +145,9 @@ def test_without_the_reader_role_or_a_principal_the_page_says_what_is_missing(op
     page.wait_for_selector(".panel--error")
     sign_in = page.locator(".panel--error a", has_text="Sign in")
     assert sign_in.get_attribute("href").startswith("/.auth/login/aad?post_login_redirect_uri=")
+
+
+def test_every_module_is_preloaded_by_the_shell() -> None:
+    preloaded = {a.get("href") for t, a in _index().tags if t == "link" and a.get("rel") == "modulepreload"}
+    modules = {"/" + str(p.relative_to(WEB)) for p in (WEB / "js").rglob("*.js")} - {"/js/main.js"}
+    assert preloaded == modules

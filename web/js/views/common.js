@@ -2,7 +2,7 @@
 
 import { el } from '../dom.js';
 import { humanize } from '../format.js';
-import { loginHref, READER_ROLE, RESPONDER_ROLE } from '../session.js';
+import { loginHref, READER_ROLE } from '../session.js';
 
 export function heading(text) {
   return el('h1', { tabindex: '-1', text });
@@ -16,15 +16,14 @@ export function statusBadge(status) {
   return el('span', { class: 'badge badge--status', dataset: { status: status || 'none' }, text: humanize(status) });
 }
 
-/** What went wrong, in words an engineer can act on; 401 offers sign-in, 403 names the role. */
+/** Why a view could not load, in words an engineer can act on; 401 offers sign-in, 403 names the role. */
 export function errorPanel(error, { action = 'load this page' } = {}) {
   const panel = el('div', { class: 'panel panel--error', role: 'alert' });
   if (error.status === 401) {
     panel.append(el('p', { text: `Sign in to ${action}.` }),
       el('a', { class: 'button', href: loginHref(), text: 'Sign in' }));
   } else if (error.status === 403) {
-    const role = action.startsWith('load') ? READER_ROLE : RESPONDER_ROLE;
-    panel.append(el('p', { text: `Your account lacks the ${role} role needed to ${action}. Ask an admin to assign it.` }));
+    panel.append(el('p', { text: `Your account lacks the ${READER_ROLE} role needed to ${action}. Ask an admin to assign it.` }));
   } else {
     panel.append(el('p', { text: `Could not ${action}: ${error.message || 'unexpected error'}` }));
     if (error.code && error.code !== 'network_error') panel.append(el('p', { class: 'muted', text: `Error code: ${error.code}` }));

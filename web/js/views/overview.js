@@ -85,6 +85,7 @@ export function createOverviewView() {
   let days = DEFAULT_DAYS;
   let loads = 0;
   let refreshTimer = null;
+  let loadStartedAt = -Infinity;
   const period = el('select', { id: 'overview-days' }, PERIODS.map((d) => el('option', { value: String(d), text: `Last ${d} days` })));
   const content = el('div', { class: 'overview', 'aria-live': 'off' });
   const problem = el('div');
@@ -92,6 +93,7 @@ export function createOverviewView() {
 
   async function load() {
     const mine = ++loads;
+    loadStartedAt = performance.now();
     content.setAttribute('aria-busy', 'true');
     try {
       const summary = await getSummary(days);
@@ -129,6 +131,8 @@ export function createOverviewView() {
     onTicket() {
       if (refreshTimer === null) refreshTimer = setTimeout(() => { refreshTimer = null; load(); }, REFRESH_DELAY_MS);
     },
-    onResync: load,
+    onResync(liveSince) {
+      if (loadStartedAt < liveSince) load();
+    },
   };
 }

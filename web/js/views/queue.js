@@ -27,7 +27,7 @@ function pageParams(params) {
 }
 
 export function createQueueView() {
-  const state = { filters: {}, limit: DEFAULT_LIMIT, cursor: '', previous: [], next: null, loads: 0,
+  const state = { filters: {}, limit: DEFAULT_LIMIT, cursor: '', previous: [], next: null, loads: 0, loadStartedAt: -Infinity,
     pending: new Set(), rows: new Map() }; // rows: id -> { tr, ticket }
   const ctx = { canRespond, onAcknowledge: acknowledge };
   const filterBar = createFilterBar({ onChange: (filters, { typing }) => changeFilters(filters, typing) });
@@ -104,6 +104,7 @@ export function createQueueView() {
 
   async function load() {
     const mine = ++state.loads;
+    state.loadStartedAt = performance.now();
     showControls();
     table.setAttribute('aria-busy', 'true');
     try {
@@ -242,6 +243,8 @@ export function createQueueView() {
       state.loads += 1; // late answers must not touch a detached table
     },
     onTicket,
-    onResync: load,
+    onResync(liveSince) {
+      if (state.loadStartedAt < liveSince) load();
+    },
   };
 }

@@ -29,6 +29,7 @@ export function createTicketView() {
   let ticketId = null;
   let loads = 0;
   let refreshTimer = null;
+  let loadStartedAt = -Infinity;
   const title = heading('Loading ticket…');
   const meta = el('div', { class: 'ticket-meta' });
   const problem = el('div');
@@ -82,6 +83,7 @@ export function createTicketView() {
 
   async function load() {
     const mine = ++loads;
+    loadStartedAt = performance.now();
     try {
       const t = await getTicket(ticketId);
       if (mine !== loads) return;
@@ -115,6 +117,8 @@ export function createTicketView() {
       clearTimeout(refreshTimer);
       refreshTimer = setTimeout(load, REFRESH_DELAY_MS);
     },
-    onResync: load,
+    onResync(liveSince) {
+      if (loadStartedAt < liveSince) load();
+    },
   };
 }
