@@ -1,4 +1,4 @@
-"""End-to-end pipeline fixtures: one `python -m devhost` per test module, an HTTP client, fake SaaS servers."""
+"""E2E pipeline fixtures: an isolated `python -m devhost` per test module; failures show its output tail."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ import pytest
 
 from devhost.testing import DevhostHandle, run_devhost
 from tests.e2e.pipeline.helpers import API_KEY
-
-HERE = Path(__file__).resolve().parent
 
 # Every setting an outer environment might carry that would change what the app talks to.
 _ISOLATED = (
