@@ -54,7 +54,7 @@ def test_keyboard_alone_reaches_every_action(devhost, open_dashboard) -> None:
             "page-size"} <= ids
     assert [v["nav"] for v in visited if v["nav"]] == ["queue", "overview"]
     texts = [v["text"] for v in visited]
-    assert "Skip to content" in texts and "Clear filters" in texts and "Download CSV" in texts
+    assert "Skip to content" in texts and "Clear filters" in texts and "Export CSV" in texts
     assert f"Acknowledge {ticket_id}" in texts
     assert all(v["outline"] != "none" for v in visited), [v for v in visited if v["outline"] == "none"]
 

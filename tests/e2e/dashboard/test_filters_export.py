@@ -26,9 +26,9 @@ def _wait_ids(page, expected: set[str]) -> None:
 
 @pytest.fixture
 def tagged(devhost) -> dict[str, str]:
-    """Three tickets sharing a tag: two Databricks jobs and one ADF pipeline."""
+    """Three tickets sharing a tag (two Databricks jobs, one ADF pipeline) and one that does not share it."""
     tag = unique("flt")
-    return {"tag": tag,
+    return {"tag": tag, "other": post_alert(devhost, databricks_failure(unique("other"))),
             "alpha": post_alert(devhost, databricks_failure(f"{tag}-alpha")),
             "beta": post_alert(devhost, databricks_failure(f"{tag}-beta")),
             "gamma": post_alert(devhost, adf_failure_sev1(f"{tag}_gamma"))}
@@ -38,15 +38,18 @@ def test_filters_and_search_narrow_the_list_and_are_kept_in_the_url(devhost, ope
     tag = tagged["tag"]
     page = open_dashboard("#/")
     wait_queue_loaded(page)
+    assert tagged["other"] in queue_ids(page)
     page.fill("#filter-q", tag)
-    _wait_ids(page, {tagged["alpha"], tagged["beta"], tagged["gamma"]})
+    page.wait_for_function("() => location.hash.includes('q=')")
     assert _hash_query(page)["q"] == [tag]
+    _wait_ids(page, {tagged["alpha"], tagged["beta"], tagged["gamma"]})
 
     page.select_option("#filter-source", "databricks_job")
-    _wait_ids(page, {tagged["alpha"], tagged["beta"]})
     assert _hash_query(page)["source"] == ["databricks_job"]
+    _wait_ids(page, {tagged["alpha"], tagged["beta"]})
 
     page.fill("#filter-q", f"{tag}-alpha")
+    page.wait_for_function("q => location.hash.includes(q)", arg=f"q={tag}-alpha")
     _wait_ids(page, {tagged["alpha"]})
 
     page.reload()  # the URL alone brings the same view back
@@ -71,7 +74,7 @@ def test_the_csv_download_holds_the_filtered_tickets(devhost, open_dashboard, ta
     shown = set(queue_ids(page))
     assert shown == {tagged["alpha"], tagged["beta"]}
     with page.expect_download() as info:
-        page.click("text=Download CSV")
+        page.click("text=Export CSV")
     download = info.value
     assert download.suggested_filename.endswith(".csv")
     with open(download.path(), encoding="utf-8") as handle:

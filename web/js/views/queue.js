@@ -36,7 +36,8 @@ export function createQueueView() {
     el('caption', { class: 'visually-hidden', text: 'Tickets, newest first' }), el('thead', {}, headerRow()), tbody);
   const statusLine = el('p', { id: 'queue-status', class: 'queue-status', 'aria-live': 'polite' });
   const problem = el('div');
-  const csv = el('a', { class: 'button', download: 'tickets.csv', text: 'Download CSV' });
+  const csv = el('a', { class: 'button', download: 'tickets.csv', title: 'Download the tickets matching these filters',
+    text: 'Export CSV' });
   const pageSize = el('select', { id: 'page-size' }, PAGE_SIZES.map((n) => el('option', { value: String(n), text: String(n) })));
   const newButton = el('button', { type: 'button', class: 'new-tickets', hidden: true });
   const newer = el('button', { type: 'button', class: 'button', text: 'Newer' });
