@@ -2,24 +2,17 @@
 
 import { actOnTicket, exportUrl, listTickets } from '../api.js';
 import { el, setText } from '../dom.js';
-import { parseTime } from '../format.js';
 import { buildHash, rememberQueueHash, replaceHash } from '../router.js';
 import { canRespond } from '../session.js';
 import { showToast } from '../toast.js';
 import { errorPanel, heading } from './common.js';
 import { createFilterBar, filtersFrom, FILTER_KEYS } from './queue_filters.js';
-import { COLUMNS, createRow, flashRow, headerRow, matchesFilters, patchRow } from './queue_rows.js';
+import { matchesFilters } from './queue_rows.js';
+import { createQueueTable, listedBefore } from './queue_table.js';
 
 const PAGE_SIZES = [25, 50, 100];
 const DEFAULT_LIMIT = 50;
 const LIVE_GROWTH = 2; // live inserts may grow a page to twice its size; then one re-fetch trims it to a page
-
-/** The API's order: newest creation second first, and within one second by ticket id. */
-export function listedBefore(a, b) {
-  const secondA = Math.floor(parseTime(a.created_at) / 1000);
-  const secondB = Math.floor(parseTime(b.created_at) / 1000);
-  return secondA !== secondB ? secondA > secondB : a.id < b.id;
-}
 
 function pageParams(params) {
   const limit = PAGE_SIZES.includes(Number(params.limit)) ? Number(params.limit) : DEFAULT_LIMIT;
@@ -28,12 +21,10 @@ function pageParams(params) {
 
 export function createQueueView() {
   const state = { filters: {}, limit: DEFAULT_LIMIT, cursor: '', previous: [], next: null, loads: 0, loadStartedAt: -Infinity,
-    pending: new Set(), rows: new Map() }; // rows: id -> { tr, ticket }
-  const ctx = { canRespond, onAcknowledge: acknowledge };
+    pending: new Set() };
+  const rows = createQueueTable({ canRespond, onAcknowledge: acknowledge });
+  const { table } = rows;
   const filterBar = createFilterBar({ onChange: (filters, { typing }) => changeFilters(filters, typing) });
-  const tbody = el('tbody');
-  const table = el('table', { class: 'queue', 'aria-describedby': 'queue-status' },
-    el('caption', { class: 'visually-hidden', text: 'Tickets, newest first' }), el('thead', {}, headerRow()), tbody);
   const statusLine = el('p', { id: 'queue-status', class: 'queue-status', 'aria-live': 'polite' });
   const problem = el('div');
   const csv = el('a', { class: 'button', download: 'tickets.csv', title: 'Download the tickets matching these filters',
@@ -76,31 +67,8 @@ export function createQueueView() {
   }
 
   function showCount() {
-    const n = state.rows.size;
+    const n = rows.size;
     setText(statusLine, `Showing ${n} ticket${n === 1 ? '' : 's'}, newest first.`);
-  }
-
-  function place(ordered) {
-    ordered.forEach((tr, index) => {
-      if (tbody.children[index] !== tr) tbody.insertBefore(tr, tbody.children[index] || null);
-    });
-    while (tbody.children.length > ordered.length) tbody.lastElementChild.remove();
-  }
-
-  /** Make the table show `items` in order, reusing (and patching) the rows it already has. */
-  function reconcile(items) {
-    const keep = new Map();
-    const ordered = items.map((ticket) => {
-      const known = state.rows.get(ticket.id);
-      const tr = known ? known.tr : createRow(ticket, ctx);
-      if (known) patchRow(tr, ticket, ctx);
-      tr.classList.remove('row--outside');
-      keep.set(ticket.id, { tr, ticket });
-      return tr;
-    });
-    state.rows = keep;
-    if (!items.length) ordered.push(el('tr', { class: 'empty' }, el('td', { colspan: String(COLUMNS.length), text: 'No tickets match these filters.' })));
-    place(ordered);
   }
 
   async function load() {
@@ -114,7 +82,7 @@ export function createQueueView() {
       problem.replaceChildren();
       state.next = page.next_cursor || null;
       if (!state.cursor) state.pending.clear();
-      reconcile(page.items || []);
+      rows.reconcile(page.items || []);
       showCount();
     } catch (error) {
       if (mine !== state.loads) return;
@@ -126,38 +94,20 @@ export function createQueueView() {
     }
   }
 
-  /** Rows in display order (live inserts make the map's insertion order differ from it). */
-  function shownRows() {
-    return [...tbody.rows].map((tr) => state.rows.get(tr.dataset.id)).filter(Boolean);
-  }
-
-  function insertSorted(ticket) {
-    const tr = createRow(ticket, ctx);
-    const before = shownRows().find((row) => listedBefore(ticket, row.ticket));
-    tbody.querySelector('tr.empty')?.remove();
-    tbody.insertBefore(tr, before ? before.tr : null);
-    state.rows.set(ticket.id, { tr, ticket });
-    flashRow(tr);
-    showCount();
-  }
-
   function onTicket(ticket) {
-    const known = state.rows.get(ticket.id);
     const matches = matchesFilters(ticket, state.filters);
-    if (known) {
-      known.ticket = ticket;
-      if (patchRow(known.tr, ticket, ctx).length) flashRow(known.tr);
-      known.tr.classList.toggle('row--outside', matches === false);
+    if (rows.get(ticket.id)) {
+      rows.update(ticket, matches === false);
       return;
     }
     if (matches === false) return;
-    const rows = shownRows();
-    const last = rows.length ? rows[rows.length - 1].ticket : null;
-    const withinPage = rows.length < state.limit || !state.next || !last || listedBefore(ticket, last);
+    const last = rows.last();
+    const withinPage = rows.size < state.limit || !state.next || !last || listedBefore(ticket, last);
     if (matches && !state.cursor && withinPage) {
-      insertSorted(ticket);
+      rows.insert(ticket);
+      showCount();
       // Re-fetching (rather than dropping rows) keeps the "Older" cursor true to what is on screen.
-      if (state.rows.size > state.limit * LIVE_GROWTH) load();
+      if (rows.size > state.limit * LIVE_GROWTH) load();
     } else if (!state.cursor || ticket.change === 'created') {
       state.pending.add(ticket.id);
     }
@@ -212,7 +162,7 @@ export function createQueueView() {
       state.previous = [];
       writeUrl(false);
     }
-    load().then(() => tbody.querySelector('.ticket-link')?.focus());
+    load().then(() => rows.focusFirst());
   });
 
   return {
