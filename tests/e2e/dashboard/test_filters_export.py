@@ -81,3 +81,27 @@ def test_the_csv_download_holds_the_filtered_tickets(devhost, open_dashboard, ta
         rows = list(csv.DictReader(io.StringIO(handle.read())))
     assert {r["id"] for r in rows} == shown
     assert all(r["source"] == "databricks_job" and tagged["tag"] in r["job"] for r in rows)
+
+
+def test_paging_walks_older_and_newer_pages_from_the_server(devhost, open_dashboard) -> None:
+    tag = unique("page")
+    created = [post_alert(devhost, databricks_failure(f"{tag}-{i}")) for i in range(5)]
+    page = open_dashboard(f"#/?q={tag}&limit=2")
+    wait_queue_loaded(page)
+    first = queue_ids(page)
+    assert len(first) == 2 and page.is_disabled("text=Newer")
+    seen = list(first)
+    for expected in (2, 1):
+        page.click("text=Older")
+        page.wait_for_function("() => location.hash.includes('cursor=')")
+        wait_queue_loaded(page)
+        assert len(queue_ids(page)) == expected
+        seen += queue_ids(page)
+    assert sorted(seen) == sorted(created) and page.is_disabled("text=Older")
+    assert page.locator(".page-label").inner_text() == "Page 3"
+    page.click("text=Newer")
+    wait_queue_loaded(page)
+    assert queue_ids(page) == seen[2:4]
+    page.go_back()  # back to page 3, through the URL's cursor
+    wait_queue_loaded(page)
+    assert queue_ids(page) == seen[4:]

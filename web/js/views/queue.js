@@ -14,8 +14,11 @@ const PAGE_SIZES = [25, 50, 100];
 const DEFAULT_LIMIT = 50;
 const LIVE_GROWTH = 2; // live inserts may grow a page to twice its size; then one re-fetch trims it to a page
 
+const MAX_LIMIT = 200; // the API's ceiling; the select offers common sizes, a link may carry any
+
 function pageParams(params) {
-  const limit = PAGE_SIZES.includes(Number(params.limit)) ? Number(params.limit) : DEFAULT_LIMIT;
+  const asked = Number.parseInt(params.limit, 10);
+  const limit = asked >= 1 && asked <= MAX_LIMIT ? asked : DEFAULT_LIMIT;
   return { filters: filtersFrom(params), limit, cursor: params.cursor || '' };
 }
 
@@ -56,6 +59,9 @@ export function createQueueView() {
 
   function showControls() {
     filterBar.sync(state.filters);
+    if (!PAGE_SIZES.includes(state.limit) && !pageSize.querySelector(`option[value="${state.limit}"]`)) {
+      pageSize.append(el('option', { value: String(state.limit), text: String(state.limit) }));
+    }
     pageSize.value = String(state.limit);
     csv.href = exportUrl(state.filters);
     newer.disabled = !state.cursor;
