@@ -4,7 +4,7 @@ import azure.functions as func
 
 from functions._glue import SIGNALR
 from functions._stage import run_stage
-from shared.ingest import spawn_run_ticket
+from shared.spawn import spawn_run_ticket
 from shared.stages.enrich import handle_enrich
 
 bp = func.Blueprint()

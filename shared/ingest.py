@@ -25,7 +25,7 @@ from shared.services import Services
 from shared.ticket_factory import add_occurrence, new_ticket
 from shared.tickets import ResolvedNotice, Stage, Ticket, TicketStatus, new_ticket_id
 
-__all__ = ["ingest_payload", "IngestResult", "enrich_message"]
+__all__ = ["ingest_payload", "IngestResult", "enrich_message", "failure"]
 
 log = logging.getLogger(__name__)
 STALL_SECONDS = 5.0  # a healthy pipeline moves a new ticket on well within this
@@ -85,10 +85,10 @@ def _apply(alert: Alert, svc: Services, result: IngestResult) -> dict[str, Any]:
         return _resolved_notice(alert, key, svc, result.outcome)
     if alert.event == AlertEvent.DURATION_WARNING and not svc.settings.duration_warnings_enabled:
         return _result("ignored", None, key)
-    return _failure(alert, key, svc, result)
+    return failure(alert, key, svc, result)
 
 
-def _failure(alert: Alert, key: str, svc: Services, result: IngestResult) -> dict[str, Any]:
+def failure(alert: Alert, key: str, svc: Services, result: IngestResult) -> dict[str, Any]:
     now = svc.clock.now()
     ticket_id, won = svc.store.claim(key, new_ticket_id(key, now))
     if not won:
@@ -174,7 +174,8 @@ def _resolved_notice(alert: Alert, key: str, svc: Services, outcome: Outcome) ->
     """Record a source's own "it is fine now" on the tickets it concerns; optionally close them."""
     now = svc.clock.now()
     if alert.event == AlertEvent.SUCCESS:
-        job = job_key(alert)
+        # Only the job's own success says the job works again; one task succeeding does not.
+        job = job_key(alert) if not alert.task_run_id and not alert.activity else None
         targets = [t.id for t in svc.store.tickets_for_job(*job) if t.status != TicketStatus.RESOLVED
                    and t.run_id != (alert.parent_run_id or alert.run_id)] if job else []
     else:
@@ -199,31 +200,3 @@ def _note_resolved(ticket: Ticket, notice: ResolvedNotice, svc: Services) -> Non
 
         apply_resolve(ticket, f"{notice.source} (auto)", notice.at, note=notice.detail)
 
-
-def spawn_run_ticket(body: dict[str, Any], svc: Services) -> Outcome:
-    """A failed run that enrichment found for a run-less alert becomes (or joins) its run's ticket."""
-    from shared.errors import RetryableError
-
-    outcome = Outcome()
-    parent = svc.store.get(str(body.get("parent_ticket_id") or ""))
-    run = body.get("run") or {}
-    if parent is None or not run.get("run_id"):
-        return outcome
-    alert = Alert(
-        source=run.get("source") or parent.source, signal="enrichment", event=AlertEvent.FAILURE,
-        resource_id=run.get("resource_id") or parent.resource_id, resource_name=parent.resource,
-        subscription_id=parent.subscription_id, resource_group=parent.resource_group,
-        pipeline=run.get("pipeline") or parent.pipeline, run_id=str(run["run_id"]),
-        error_message=run.get("message") or None, azure_severity=parent.azure_severity,
-        alert_id=parent.alert_ids[0] if parent.alert_ids else None,
-        alert_rule=parent.alert_rules[0] if parent.alert_rules else None, tags=dict(parent.tags),
-    )
-    ingested = IngestResult(outcome=outcome)
-    try:
-        result = _failure(alert, dedup_key(alert), svc, ingested)
-        ingested.finish()
-    except ApiError as exc:  # the queue retries what an HTTP caller would have retried
-        raise RetryableError("servicebus", exc.message) from None
-    svc.record(parent.id, "enrich", "run_ticket", run_id=alert.run_id, ticket_id=result["ticket_id"],
-               status=result["status"])
-    return outcome

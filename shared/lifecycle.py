@@ -8,7 +8,7 @@ records who did what, keeps MTTA/MTTR clocks and the SLA outcome, and queues the
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from shared.api import ApiError
@@ -56,6 +56,9 @@ def apply_reopen(ticket: Ticket, actor: str, at: datetime, note: str | None = No
     ticket.resolved_at = ticket.resolved_by = None
     ticket.acknowledged_at = ticket.acknowledged_by = None  # a reopened incident needs a new response
     ticket.reopened_at = at
+    # ... and a new response deadline, watched by the SLA monitor like a new ticket's.
+    ticket.sla_due_at = at + (ticket.sla_due_at - ticket.created_at if ticket.sla_due_at else timedelta(hours=2))
+    ticket.sla_status, ticket.sla_warned_at, ticket.sla_breached_at = "pending", None, None
     return True
 
 

@@ -72,6 +72,9 @@ class TicketStore(Protocol):
 
     def find_by_jira_key(self, jira_key: str) -> Ticket | None: ...
 
+    def find_by_alert_guid(self, guid: str) -> Ticket | None:
+        """The alert-keyed ticket of an Azure alert, by the GUID that ends its alertId."""
+
     def tickets_for_job(self, workspace_id: str | None, job_id: str) -> list[Ticket]:
         """Tickets of one Databricks job (a later success of the job resolves them)."""
 

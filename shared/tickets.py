@@ -13,7 +13,7 @@ from shared.rca.model import RcaResult
 
 __all__ = [
     "Ticket", "TicketStatus", "Stage", "AuditEntry", "SlackRef", "ResolvedNotice",
-    "new_ticket_id", "ticket_created_second", "SUMMARY_FIELDS", "iso",
+    "new_ticket_id", "ticket_created_at", "SUMMARY_FIELDS", "iso",
 ]
 
 
@@ -53,17 +53,18 @@ class ResolvedNotice(BaseModel):
     detail: str | None = None
 
 
-def new_ticket_id(dedup_key: str, created_at: datetime, digits: int = 4) -> str:
-    """Readable and time-ordered (T20261204-031522-3F9A); the hash part keeps same-second ids apart.
-    Storage derives the row keys from it, so a lookup by id needs no index."""
-    digest = hashlib.sha256(dedup_key.encode()).hexdigest()[:digits].upper()
-    return f"T{created_at:%Y%m%d-%H%M%S}-{digest}"
+def new_ticket_id(dedup_key: str, created_at: datetime) -> str:
+    """Readable and time-ordered to the millisecond (T20261204-031522.123-3F9A1C2B). The 32-bit hash
+    part keeps failures of the same millisecond apart; storage derives the row keys from the id,
+    so a lookup by id needs no index."""
+    digest = hashlib.sha256(dedup_key.encode()).hexdigest()[:8].upper()
+    return f"T{created_at:%Y%m%d-%H%M%S}.{created_at.microsecond // 1000:03d}-{digest}"
 
 
-def ticket_created_second(ticket_id: str) -> datetime | None:
-    """The creation second encoded in a ticket id, or None if the id is not one of ours."""
+def ticket_created_at(ticket_id: str) -> datetime | None:
+    """The creation time (millisecond) encoded in a ticket id, or None if the id is not one of ours."""
     try:
-        return datetime.strptime(ticket_id[1:16], "%Y%m%d-%H%M%S").replace(tzinfo=timezone.utc)
+        return datetime.strptime(ticket_id[1:20], "%Y%m%d-%H%M%S.%f").replace(tzinfo=timezone.utc)
     except ValueError:
         return None
 
@@ -138,6 +139,9 @@ class Ticket(BaseModel):
     cost_center: str = "unassigned"
     integration_errors: list[dict[str, Any]] = Field(default_factory=list)
     pipeline_error: dict[str, Any] | None = None
+    # A run-less alert that enrichment resolved to failed runs hands over to those runs' tickets.
+    split_into_runs: list[str] = Field(default_factory=list)
+    spawned_from: list[str] = Field(default_factory=list)  # the alert tickets that found this run
     audit: list[AuditEntry] = Field(default_factory=list)  # filled from the audit log on read
 
     @property

@@ -96,11 +96,7 @@ def handle_jira(body: bytes, headers: Mapping[str, str], svc: Services) -> tuple
 
 def _slack_ticket(svc: Services, ref: str) -> Ticket | None:
     """Our buttons carry the ticket id; older alert messages carried the Azure alertId."""
-    ticket = svc.store.get(ref)
-    if ticket is None:
-        bound = svc.store.find(f"alert:{ref.strip().lower()}")
-        ticket = svc.store.get(bound) if bound else None
-    return ticket
+    return svc.store.get(ref) or svc.store.find_by_alert_guid(ref)
 
 
 def handle_slack(body: bytes, headers: Mapping[str, str], svc: Services) -> tuple[ApiResponse, Outcome]:

@@ -72,6 +72,12 @@ class FakeTicketStore:
     def find_by_jira_key(self, jira_key: str) -> Ticket | None:
         return next((t.model_copy(deep=True) for t in self.tickets.values() if t.jira_key == jira_key), None)
 
+    def find_by_alert_guid(self, guid: str) -> Ticket | None:
+        from shared.adapters.ticket_rows import alert_guid
+
+        return next((t.model_copy(deep=True) for t in self.tickets.values()
+                     if t.dedup_key.startswith("alert:") and alert_guid(t.dedup_key) == guid.strip().lower()), None)
+
     def tickets_for_job(self, workspace_id: str | None, job_id: str) -> list[Ticket]:
         return [t.model_copy(deep=True) for t in self.tickets.values()
                 if t.job_id == job_id and (workspace_id is None or t.workspace_id == workspace_id)]

@@ -109,4 +109,5 @@ class BlobAuditLog:
                     entries.append(AuditEntry.model_validate(json.loads(line)))
                 except ValueError:
                     log.warning("skipping unreadable audit line", extra={"ticket_id": ticket_id})
-        return entries
+        # Concurrent writers stamp before they append, so file order can differ by milliseconds.
+        return sorted(entries, key=lambda e: e.at)

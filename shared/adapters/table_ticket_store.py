@@ -231,6 +231,10 @@ class TableTicketStore:
         found = self._tickets_by_index(f"jira|{safe_key(jira_key)}")
         return next((t for t in found if t.jira_key == jira_key), None)
 
+    def find_by_alert_guid(self, guid: str) -> Ticket | None:
+        found = self._tickets_by_index(f"alert|{safe_key(guid.strip().lower())}|")
+        return found[0] if found else None
+
     def tickets_for_job(self, workspace_id: str | None, job_id: str) -> list[Ticket]:
         prefix = f"job|{safe_key(workspace_id)}|{safe_key(job_id)}|" if workspace_id else "job|"
         tickets = self._tickets_by_index(prefix)

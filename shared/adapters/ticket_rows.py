@@ -1,11 +1,11 @@
 """How a Ticket maps to Table rows: its own row, and the work-index rows that answer the timers.
 
 Partition design (the `tickets` table):
-- PartitionKey `m<yyyymm>` of the creation month; RowKey `<inverted creation second>-<ticket id>`.
+- PartitionKey `m<yyyymm>` of the creation month; RowKey `<inverted creation ms>-<ticket id>`.
   Table Storage returns rows in key order, so a month partition reads newest first, and the list
   endpoint walks months newest to oldest, stopping as soon as a page is full: the first page of the
   dashboard touches one partition and a few dozen rows however many tickets exist. Both keys derive
-  from the ticket id (which embeds its creation second), so a lookup by id is a point read.
+  from the ticket id (which embeds its creation millisecond), so a lookup by id is a point read.
 - Flat columns (status, priority, severity, source, category, team, acked) carry what list filters
   need, so OData filters run server-side; the full ticket is JSON in `doc0..docN` (a string property
   holds at most 32K UTF-16 characters; an entity up to 1 MiB).
@@ -14,7 +14,7 @@ The `ticketindex` table holds one partition, `work`, of small rows keyed by purp
 `live|<id>` for a ticket that is open and unacknowledged (the SLA timer) or not yet notified (the
 redrive timer), with both flags as columns, so a new ticket costs one index row; `jira|<key>`
 (Jira webhook lookup), `job|<workspace>|<job>|<id>` (a later job success), `fp|<fingerprint>|<id>`
-(similar past incidents), `month|<yyyymm>` (the partitions that exist). Index rows change only on
+(similar past incidents), `alert|<alert guid>|<id>` (alert-keyed tickets by Azure alert GUID), `month|<yyyymm>` (the partitions that exist). Index rows change only on
 state changes, never on a repeat occurrence, so the hot path of a duplicate alert is a single
 etag-checked row update. They are written one by one, not as an entity-group transaction: they are
 derived data that the next write of the ticket repairs, and Azurite serves batches 3-4x slower.
@@ -25,14 +25,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from shared.tickets import Stage, Ticket, ticket_created_second
+from shared.tickets import Stage, Ticket, ticket_created_at
 
 __all__ = ["ticket_keys", "ticket_to_entity", "entity_to_ticket", "index_rows", "month_key",
-           "WORK_PARTITION", "safe_key"]
+           "WORK_PARTITION", "safe_key", "alert_guid"]
 
 WORK_PARTITION = "work"
 CHUNK = 30_000
-MAX_INVERTED = 99_999_999_999
+MAX_INVERTED = 99_999_999_999_999  # milliseconds: newest first to the millisecond
 _UNSAFE = re.compile(r"[/\\#?\x00-\x1f\x7f|]")
 
 
@@ -41,19 +41,24 @@ def safe_key(value: str) -> str:
     return _UNSAFE.sub("_", value)[:512]
 
 
+def alert_guid(alert_id: str) -> str:
+    """The GUID at the end of an Azure alertId (`/subscriptions/.../alerts/<guid>`), lowercased."""
+    return alert_id.rstrip("/").rsplit("/", 1)[-1].removeprefix("alert:").lower()
+
+
 def month_key(ticket_id: str) -> str:
-    created = ticket_created_second(ticket_id)
+    created = ticket_created_at(ticket_id)
     if created is None:
         raise KeyError(ticket_id)
     return f"m{created:%Y%m}"
 
 
 def ticket_keys(ticket_id: str) -> tuple[str, str]:
-    created = ticket_created_second(ticket_id)
+    created = ticket_created_at(ticket_id)
     if created is None:
         raise KeyError(ticket_id)
-    inverted = MAX_INVERTED - int(created.timestamp())
-    return f"m{created:%Y%m}", f"{inverted:011d}-{ticket_id}"
+    inverted = MAX_INVERTED - int(created.timestamp() * 1000)
+    return f"m{created:%Y%m}", f"{inverted:014d}-{ticket_id}"
 
 
 def _search_text(ticket: Ticket) -> str:
@@ -100,6 +105,8 @@ def index_rows(ticket: Ticket) -> dict[str, dict[str, Any]]:
             stage=ticket.stage.value, stage_at=ticket.stage_at.isoformat() if ticket.stage_at else "")
     if ticket.jira_key:
         add(f"jira|{safe_key(ticket.jira_key)}")
+    if ticket.dedup_key.startswith("alert:"):  # buttons and labels of other tools carry the alert GUID
+        add(f"alert|{safe_key(alert_guid(ticket.dedup_key))}|{ticket.id}")
     if ticket.rca and ticket.rca.fingerprint:
         add(f"fp|{safe_key(ticket.rca.fingerprint)}|{ticket.id}", created_at=ticket.created_at.isoformat())
     if ticket.job_id:

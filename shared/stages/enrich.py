@@ -8,7 +8,10 @@ from typing import Any
 from shared.enrich.model import DiscoveredRun, EnrichmentResult
 from shared.enrich.service import enrich
 from shared.errors import RetryableError
-from shared.ports import OutboundMessage, Outcome, TicketChange
+from shared.attribution import UNASSIGNED, attribute
+from shared.config import Settings
+from shared.lifecycle import apply_resolve
+from shared.ports import OutboundMessage, Outcome, TicketChange, mutate_tracked
 from shared.services import Services
 from shared.tickets import Stage, Ticket
 
@@ -40,7 +43,7 @@ def _stored_runs(ticket: Ticket) -> list[DiscoveredRun]:
     return [DiscoveredRun.model_validate(r) for r in raw or [] if isinstance(r, dict) and r.get("run_id")]
 
 
-def _apply(ticket: Ticket, result: EnrichmentResult, now: datetime) -> bool:
+def _apply(ticket: Ticket, result: EnrichmentResult, now: datetime, settings: Settings) -> bool:
     if ticket.stage != Stage.INGESTED:
         return False  # a concurrent delivery stored its result first; keep it
     # Merge: ingestion keeps the alert itself under enrichment["alert"].
@@ -59,6 +62,13 @@ def _apply(ticket: Ticket, result: EnrichmentResult, now: datetime) -> bool:
         ticket.job_id = ticket.job_id or result.run.job_id
     if result.cluster and result.cluster.cluster_id:
         ticket.cluster_id = ticket.cluster_id or result.cluster.cluster_id
+    team, cost = attribute(ticket, settings)  # job/cluster/resource tags are the real metadata
+    ticket.team = team if ticket.team == UNASSIGNED else ticket.team
+    ticket.cost_center = cost if ticket.cost_center == UNASSIGNED else ticket.cost_center
+    if result.discovered_runs and not ticket.run_id:
+        # The failures are the runs, each with its own ticket (one Jira issue per run, not per alert).
+        ticket.split_into_runs = [run.run_id for run in result.discovered_runs]
+        apply_resolve(ticket, "aiops:split", now, note=f"split into {len(ticket.split_into_runs)} run ticket(s)")
     ticket.stage = Stage.ENRICHED
     ticket.stage_at = now
     return True
@@ -83,16 +93,10 @@ def handle_enrich(body: dict[str, Any], svc: Services) -> Outcome:
     if result.retryable:
         result.notes.append(f"gave up retrying after {delivery} deliveries")
 
-    applied: list[bool] = []
-
-    def change(t: Ticket) -> bool:
-        applied[:] = [_apply(t, result, svc.clock.now())]
-        return applied[0]
-
-    stored = svc.store.mutate(ticket.id, change)
+    stored, applied = mutate_tracked(svc.store, ticket.id, lambda t: _apply(t, result, svc.clock.now(), svc.settings))
     if stored is None:
         return Outcome()
-    if not applied or not applied[0]:
+    if not applied:
         return Outcome(messages=_messages(svc, stored.id, _stored_runs(stored)))
     svc.record(stored.id, "enrich", "enriched", status=result.status.value, notes=result.notes,
                failed_steps=len(result.failed_steps), discovered_runs=len(result.discovered_runs))

@@ -73,6 +73,10 @@ def _ensure_jira(ticket: Ticket, svc: Services, run: Attempt) -> tuple[Ticket, b
 
 def _on_ticket(body: dict[str, Any], ticket: Ticket, svc: Services, run: Attempt) -> Outcome:
     dashboard = svc.settings.dashboard_url
+    if ticket.split_into_runs:  # its run tickets carry the incident to Jira and Slack
+        run.record("notify_skipped", reason="split into run tickets", runs=ticket.split_into_runs[:20])
+        run.finish()
+        return Outcome(changes=[TicketChange("ticketed", _store(svc, ticket, _mark_notified(svc)))])
     ticket, new_key = _ensure_jira(ticket, svc, run)
     if svc.slack is None:
         if not run.done_before("slack_not_configured"):
@@ -89,15 +93,17 @@ def _on_ticket(body: dict[str, Any], ticket: Ticket, svc: Services, run: Attempt
         if ok:
             run.record("slack_updated", reason="jira_linked")
     run.finish()
+    ticket = _store(svc, ticket, _mark_notified(svc))
+    return Outcome(changes=[TicketChange("ticketed", ticket)])
 
+
+def _mark_notified(svc: Services) -> Callable[[Ticket], bool]:
     def notified(t: Ticket) -> bool:
         if t.stage == Stage.NOTIFIED:
             return False
         t.stage, t.stage_at = Stage.NOTIFIED, svc.clock.now()
         return True
-
-    ticket = _store(svc, ticket, notified)
-    return Outcome(changes=[TicketChange("ticketed", ticket)])
+    return notified
 
 
 def _set_slack(ticket: Ticket, ref: SlackRef) -> bool:

@@ -333,8 +333,8 @@ def test_list_filters(api: Api) -> None:
 # -- distinct failures in the same second -------------------------------------------------------------
 
 def _colliding_runs(workspace: str, start: int) -> tuple[str, str]:
-    """Two Databricks runs whose dedup keys share the 4-hex-digit digest that ticket ids carry
-    (shared/tickets.py new_ticket_id), found by brute force: a targeted repro of an id collision."""
+    """Two Databricks runs whose dedup keys share their first 4 hex digest digits, found by brute
+    force: ticket ids once carried only those 4 digits and the second, and such failures collided."""
     import hashlib
 
     seen: dict[str, str] = {}
@@ -348,8 +348,6 @@ def _colliding_runs(workspace: str, start: int) -> tuple[str, str]:
         n += 1
 
 
-@pytest.mark.xfail(strict=True, reason="ticket ids are <second>-<4 hex of the dedup key>: two failures whose keys "
-                                       "share those 4 digits in one second get one ticket (shared/tickets.py)")
 def test_two_distinct_failures_in_one_second_get_two_tickets(api: Api) -> None:
     import threading
     import time

@@ -272,8 +272,6 @@ def test_health_reports_the_configured_integrations(api: Api) -> None:
     assert "not configured" in text  # Databricks, ADF and Gemini are not set up in this module
 
 
-@pytest.mark.xfail(strict=True, reason="shared/webhooks.py _slack_ticket looks up 'alert:<guid>' but alert dedup "
-                                       "keys are 'alert:<full lower-cased alertId>': legacy ack|<guid> buttons miss")
 def test_legacy_slack_button_with_the_azure_alert_guid_acknowledges_its_ticket(api: Api) -> None:
     ticket_id = api.create("azure-monitor",
                            sample("azure_monitor/derived_adf_pipeline_failed_metric_alert_fired.json"))
