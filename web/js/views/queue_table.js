@@ -4,11 +4,11 @@ import { el } from '../dom.js';
 import { parseTime } from '../format.js';
 import { COLUMNS, createRow, flashRow, headerRow, patchRow } from './queue_rows.js';
 
-/** The API's order: newest creation second first, and within one second by ticket id. */
+/** The API's order: newest creation millisecond first, and within one millisecond by ticket id. */
 export function listedBefore(a, b) {
-  const secondA = Math.floor(parseTime(a.created_at) / 1000);
-  const secondB = Math.floor(parseTime(b.created_at) / 1000);
-  return secondA !== secondB ? secondA > secondB : a.id < b.id;
+  const createdA = parseTime(a.created_at);
+  const createdB = parseTime(b.created_at);
+  return createdA !== createdB ? createdA > createdB : a.id < b.id;
 }
 
 /** ctx is what the rows need ({ canRespond, onAcknowledge }). */
