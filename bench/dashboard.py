@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +84,7 @@ def seed(connection: str, count: int) -> float:
     tables = TableServiceClient.from_connection_string(connection)
     ensure_storage(tables, BlobServiceClient.from_connection_string(connection))
     store = TableTicketStore(tables)
-    rng, now = random.Random(7), datetime.now(timezone.utc)
+    rng, now = random.Random(7), datetime.now(UTC)
     tickets = [synthetic_ticket(i, now, rng) for i in range(count)]
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=16) as pool:
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         host.stop()
     result = {"bench": "dashboard", "tickets": args.tickets, "seed_seconds": round(seed_seconds, 1),
               **figures("queue_first_page", queue), **figures("overview", overview),
-              **live, "chromium": version, "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+              **live, "chromium": version, "at": datetime.now(UTC).isoformat(timespec="seconds")}
     line = json.dumps(result)
     print(line)
     results = ROOT / "bench" / "results"

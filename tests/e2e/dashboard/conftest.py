@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 
 from devhost.testing import PROJECT_ROOT, DevhostHandle, run_devhost
-
 from tests.fakes_http.databricks_server import DatabricksServer
 
 from .helpers import INGEST_KEY

@@ -8,10 +8,11 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
-from devhost.testing import DevhostHandle, PROJECT_ROOT
+from devhost.testing import PROJECT_ROOT, DevhostHandle
 
 __all__ = ["INGEST_KEY", "SAMPLES", "unique", "databricks_failure", "adf_failure_sev1", "post_alert", "api", "wait_for",
            "wait_processed", "principal_header", "read_web_config", "screenshot", "queue_ids", "wait_queue_loaded",

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import cell_text, databricks_failure, post_alert, row, screenshot, unique, wait_processed, wait_queue_loaded
+from .helpers import (
+    cell_text,
+    databricks_failure,
+    post_alert,
+    row,
+    screenshot,
+    unique,
+    wait_processed,
+    wait_queue_loaded,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

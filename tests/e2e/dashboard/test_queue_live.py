@@ -7,8 +7,18 @@ import time
 
 import pytest
 
-from .helpers import (adf_failure_sev1, cell_text, databricks_failure, post_alert, queue_ids, row, screenshot, unique,
-                      wait_for, wait_queue_loaded)
+from .helpers import (
+    adf_failure_sev1,
+    cell_text,
+    databricks_failure,
+    post_alert,
+    queue_ids,
+    row,
+    screenshot,
+    unique,
+    wait_for,
+    wait_queue_loaded,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

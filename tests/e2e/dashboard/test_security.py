@@ -10,8 +10,17 @@ import pytest
 
 from devhost.testing import PROJECT_ROOT
 
-from .helpers import (cell_text, databricks_failure, post_alert, principal_header, read_web_config, row, unique,
-                      wait_processed, wait_queue_loaded)
+from .helpers import (
+    cell_text,
+    databricks_failure,
+    post_alert,
+    principal_header,
+    read_web_config,
+    row,
+    unique,
+    wait_processed,
+    wait_queue_loaded,
+)
 
 WEB = PROJECT_ROOT / "web"
 
