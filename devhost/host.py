@@ -146,7 +146,10 @@ async def serve(plan: HostPlan) -> None:
     signalr = SignalRService(endpoint, access_key, ping_interval=env_number("DEVHOST_SIGNALR_PING_SECONDS", 15))
     clients = ServiceBusClients()
     senders = SenderPool(clients)
-    executor = ThreadPoolExecutor(max_workers=32, thread_name_prefix="function")
+    # Like the Python worker's PYTHON_THREADPOOL_THREAD_COUNT: more threads than cores only adds
+    # GIL hand-offs once the storage SDKs keep every thread busy.
+    workers = int(env_number("PYTHON_THREADPOOL_THREAD_COUNT", 16))
+    executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="function")
     invoker = Invoker(executor, inputs={"signalRConnectionInfo": connection_info_provider(signalr)},
                       outputs={"serviceBus": senders.send, "signalR": signalr_output_handler(signalr)})
     functions = _hostable(plan.functions, invoker)
