@@ -12,7 +12,7 @@ from shared.tickets import AuditEntry, Ticket
 __all__ = [
     "TicketStore", "AuditLog", "Publisher", "Archive", "RcaCache", "Clock", "SeenEvents",
     "TicketQuery", "TicketPage", "OutboundMessage", "TicketChange", "Outcome", "ConcurrencyError",
-    "Mutation", "mutate_tracked",
+    "Mutation", "mutate_tracked", "SimilarIncidents",
 ]
 
 
@@ -78,8 +78,10 @@ class TicketStore(Protocol):
     def tickets_for_job(self, workspace_id: str | None, job_id: str) -> list[Ticket]:
         """Tickets of one Databricks job (a later success of the job resolves them)."""
 
-    def tickets_by_fingerprint(self, fingerprint: str, since: datetime | None = None) -> list[Ticket]:
-        """Tickets whose RCA has this fingerprint (similar incidents), created since `since`."""
+    def similar_incidents(self, fingerprint: str, since: datetime, before: datetime, exclude: str,
+                          limit: int) -> "SimilarIncidents":
+        """Tickets whose RCA has this fingerprint, created in [since, before], other than `exclude`:
+        how many, the newest `limit` of them, and the latest one someone resolved."""
 
     def all_tickets(self, since: datetime | None = None) -> list[Ticket]:
         """Every ticket created since `since` (summary and export)."""
@@ -131,6 +133,15 @@ def mutate_tracked(store: TicketStore, ticket_id: str, change: Mutation) -> tupl
         return changed[0]
 
     return store.mutate(ticket_id, run), changed[0]
+
+
+@dataclass
+class SimilarIncidents:
+    count: int = 0
+    # newest first: {id, created_at, status, resolved_at, resolved_by, jira_key, jira_url} (ISO times)
+    recent: list[dict[str, Any]] = field(default_factory=list)
+    resolved_ticket: str | None = None
+    resolved_by: str | None = None
 
 
 @dataclass

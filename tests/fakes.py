@@ -7,7 +7,8 @@ import threading
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from shared.ports import Mutation, TicketPage, TicketQuery
+from shared.adapters.ticket_rows import similar_summary
+from shared.ports import Mutation, SimilarIncidents, TicketPage, TicketQuery
 from shared.rca.model import RcaResult
 from shared.ticket_query import matches
 from shared.tickets import AuditEntry, Stage, Ticket
@@ -82,8 +83,15 @@ class FakeTicketStore:
         return [t.model_copy(deep=True) for t in self.tickets.values()
                 if t.job_id == job_id and (workspace_id is None or t.workspace_id == workspace_id)]
 
-    def tickets_by_fingerprint(self, fingerprint: str, since: datetime | None = None) -> list[Ticket]:
-        return [t for t in self.all_tickets(since) if t.rca is not None and t.rca.fingerprint == fingerprint]
+    def similar_incidents(self, fingerprint: str, since: datetime, before: datetime, exclude: str,
+                          limit: int) -> SimilarIncidents:
+        found = sorted((t.model_copy(deep=True) for t in self.tickets.values() if t.rca is not None
+                        and t.rca.fingerprint == fingerprint and since <= t.created_at <= before and t.id != exclude),
+                       key=lambda t: (t.created_at, t.id), reverse=True)
+        resolver = next((t for t in found if t.resolved_by), None)
+        recent = [{"id": t.id, **{k: v or None for k, v in similar_summary(t).items()}} for t in found[:limit]]
+        return SimilarIncidents(len(found), recent, resolver.id if resolver else None,
+                                resolver.resolved_by if resolver else None)
 
     def all_tickets(self, since: datetime | None = None) -> list[Ticket]:
         return [t.model_copy(deep=True) for t in self.tickets.values() if since is None or t.created_at >= since]

@@ -17,9 +17,9 @@ from shared.parallel import run_together
 from shared.adapters.ticket_rows import (
     WORK_PARTITION, entity_to_ticket, index_rows, safe_key, ticket_keys, ticket_to_entity,
 )
-from shared.ports import ConcurrencyError, Mutation, TicketPage, TicketQuery
+from shared.ports import ConcurrencyError, Mutation, SimilarIncidents, TicketPage, TicketQuery
 from shared.ticket_query import matches
-from shared.tickets import Ticket
+from shared.tickets import Ticket, iso
 
 __all__ = ["TableTicketStore"]
 
@@ -240,12 +240,17 @@ class TableTicketStore:
         tickets = self._tickets_by_index(prefix)
         return [t for t in tickets if t.job_id == job_id]
 
-    def tickets_by_fingerprint(self, fingerprint: str, since: datetime | None = None) -> list[Ticket]:
-        rows = self._work_prefix(f"fp|{safe_key(fingerprint)}|")
-        if since is not None:
-            rows = [r for r in rows if r.get("created_at", "") >= since.isoformat()]
-        tickets = [t for t in (self.get(r["ticket_id"]) for r in rows) if t is not None]
-        return [t for t in tickets if t.rca is not None and t.rca.fingerprint == fingerprint]
+    def similar_incidents(self, fingerprint: str, since: datetime, before: datetime, exclude: str,
+                          limit: int) -> SimilarIncidents:
+        low, high = iso(since) or "", iso(before) or ""
+        rows = [r for r in self._work_prefix(f"fp|{safe_key(fingerprint)}|")
+                if low <= r.get("created_at", "") <= high and r["ticket_id"] != exclude]
+        rows.sort(key=lambda r: (r["created_at"], r["ticket_id"]), reverse=True)
+        resolver = next((r for r in rows if r.get("resolved_by")), None)
+        fields = ("created_at", "status", "resolved_at", "resolved_by", "jira_key", "jira_url")
+        recent = [{"id": r["ticket_id"], **{f: r.get(f) or None for f in fields}} for r in rows[:limit]]
+        return SimilarIncidents(len(rows), recent, resolver["ticket_id"] if resolver else None,
+                                resolver["resolved_by"] if resolver else None)
 
     def all_tickets(self, since: datetime | None = None) -> list[Ticket]:
         out: list[Ticket] = []

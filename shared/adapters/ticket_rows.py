@@ -25,10 +25,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from shared.tickets import Stage, Ticket, ticket_created_at
+from shared.tickets import Stage, Ticket, iso, ticket_created_at
 
 __all__ = ["ticket_keys", "ticket_to_entity", "entity_to_ticket", "index_rows", "month_key",
-           "WORK_PARTITION", "safe_key", "alert_guid"]
+           "WORK_PARTITION", "safe_key", "alert_guid", "similar_summary"]
 
 WORK_PARTITION = "work"
 CHUNK = 30_000
@@ -39,6 +39,13 @@ _UNSAFE = re.compile(r"[/\\#?\x00-\x1f\x7f|]")
 def safe_key(value: str) -> str:
     """Row keys may not contain / \\ # ? or control characters ('|' is our separator)."""
     return _UNSAFE.sub("_", value)[:512]
+
+
+def similar_summary(ticket: Ticket) -> dict[str, str]:
+    """The few fields a similar-incident link shows (also the columns of its index row)."""
+    return {"created_at": iso(ticket.created_at) or "", "status": ticket.status.value,
+            "resolved_at": iso(ticket.resolved_at) or "", "resolved_by": ticket.resolved_by or "",
+            "jira_key": ticket.jira_key or "", "jira_url": ticket.jira_url or ""}
 
 
 def alert_guid(alert_id: str) -> str:
@@ -108,7 +115,8 @@ def index_rows(ticket: Ticket) -> dict[str, dict[str, Any]]:
     if ticket.dedup_key.startswith("alert:"):  # buttons and labels of other tools carry the alert GUID
         add(f"alert|{safe_key(alert_guid(ticket.dedup_key))}|{ticket.id}")
     if ticket.rca and ticket.rca.fingerprint:
-        add(f"fp|{safe_key(ticket.rca.fingerprint)}|{ticket.id}", created_at=ticket.created_at.isoformat())
+        # Carries what "seen N times before, resolved by ..." shows, so recall reads no ticket rows.
+        add(f"fp|{safe_key(ticket.rca.fingerprint)}|{ticket.id}", **similar_summary(ticket))
     if ticket.job_id:
         add(f"job|{safe_key(ticket.workspace_id or '-')}|{safe_key(ticket.job_id)}|{ticket.id}")
     add(f"month|{month_key(ticket.id)[1:]}")

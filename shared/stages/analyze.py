@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from shared.ports import OutboundMessage, Outcome, TicketChange
+from shared.ports import OutboundMessage, Outcome, SimilarIncidents, TicketChange
 from shared.rca.analyzer import build_analyzer
 from shared.rca.evidence_builder import evidence_from_ticket
 from shared.rca.guard import PRIORITY_RANK, apply_floor
@@ -13,7 +13,7 @@ from shared.rca.model import RcaResult
 from shared.services import Services
 from shared.tickets import Stage, Ticket, iso
 
-__all__ = ["handle_analyze", "similar_tickets", "RECALL_WINDOW_DAYS", "MAX_SIMILAR"]
+__all__ = ["handle_analyze", "similar_incidents", "RECALL_WINDOW_DAYS", "MAX_SIMILAR"]
 
 RECALL_WINDOW_DAYS = 90
 MAX_SIMILAR = 5
@@ -25,34 +25,25 @@ def _notify(svc: Services, ticket_id: str) -> OutboundMessage:
                            {"ticket_id": ticket_id, "stage": "notify", "kind": "ticket"}, f"{ticket_id}:notify")
 
 
-def similar_tickets(svc: Services, ticket: Ticket, fingerprint: str | None) -> list[Ticket]:
-    """Earlier tickets with the same fingerprint, newest first (an index lookup, not a scan)."""
+def similar_incidents(svc: Services, ticket: Ticket, fingerprint: str | None) -> SimilarIncidents:
+    """Earlier tickets with the same fingerprint (an index lookup: a count, the newest few, the resolver)."""
     if not fingerprint:
-        return []
+        return SimilarIncidents()
     since = ticket.created_at - timedelta(days=RECALL_WINDOW_DAYS)
-    candidates = svc.store.tickets_by_fingerprint(fingerprint, since)
-    found = [t for t in candidates
-             if t.id != ticket.id and t.created_at <= ticket.created_at
-             and t.rca is not None and t.rca.fingerprint == fingerprint]
-    return sorted(found, key=lambda t: (t.created_at, t.id), reverse=True)
+    return svc.store.similar_incidents(fingerprint, since, ticket.created_at, ticket.id, MAX_SIMILAR)
 
 
-def _recall(svc: Services, earlier: list[Ticket]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+def _recall(svc: Services, similar: SimilarIncidents) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     base = svc.settings.dashboard_url.rstrip("/")
-    items = [{"id": t.id, "created_at": iso(t.created_at), "status": t.status.value,
-              "resolved_at": iso(t.resolved_at), "resolved_by": t.resolved_by, "jira_key": t.jira_key,
-              "jira_url": t.jira_url, "url": f"{base}/#/tickets/{t.id}"}  # the dashboard's detail route
-             for t in earlier[:MAX_SIMILAR]]
-    if not earlier:
+    items = [{**item, "url": f"{base}/#/tickets/{item['id']}"} for item in similar.recent]  # dashboard route
+    if not similar.recent:
         return items, None
-    last = earlier[0]
-    resolver = next((t for t in earlier if t.resolved_by), None)
-    text = f"Seen {len(earlier)} time{'s' if len(earlier) != 1 else ''} before, last on {last.created_at:%Y-%m-%d}"
-    if resolver:
-        text += f", resolved by {resolver.resolved_by} ({resolver.id})"
-    return items, {"seen_before": len(earlier), "last_ticket": last.id, "last_at": iso(last.created_at),
-                   "resolved_by": resolver.resolved_by if resolver else None,
-                   "resolved_ticket": resolver.id if resolver else None, "text": text}
+    last, count = similar.recent[0], similar.count
+    text = f"Seen {count} time{'s' if count != 1 else ''} before, last on {(last['created_at'] or '')[:10]}"
+    if similar.resolved_by:
+        text += f", resolved by {similar.resolved_by} ({similar.resolved_ticket})"
+    return items, {"seen_before": count, "last_ticket": last["id"], "last_at": last["created_at"],
+                   "resolved_by": similar.resolved_by, "resolved_ticket": similar.resolved_ticket, "text": text}
 
 
 def _apply(svc: Services, ticket: Ticket, rca: RcaResult, items: list[dict[str, Any]],
@@ -91,7 +82,7 @@ def handle_analyze(body: dict[str, Any], svc: Services) -> Outcome:
                                               clock=svc.clock.now)
     # The floor is applied here too, so an injected analyzer cannot undercut the alert's severity.
     rca = apply_floor(analyzer(evidence), evidence.azure_severity)
-    items, recall = _recall(svc, similar_tickets(svc, ticket, rca.fingerprint))
+    items, recall = _recall(svc, similar_incidents(svc, ticket, rca.fingerprint))
     applied = False
 
     def change(current: Ticket) -> bool:

@@ -135,18 +135,23 @@ def test_two_stores_on_separate_clients_stay_consistent(store, request, unique):
     assert store.mutate(ticket.id, lambda t: setattr(t, "occurrences", t.occurrences + 1)).occurrences == 4
 
 
-def test_tickets_by_fingerprint_finds_similar_incidents(store):
+def test_similar_incidents_count_recent_and_resolver_from_the_index(store):
     def rca(fp: str) -> RcaResult:
         return RcaResult(category=Category.TIMEOUT, error_type="x", root_cause="y", fingerprint=fp)
 
-    store.create(make_ticket(7, T0, rca=rca("fp-a")))
-    store.create(make_ticket(8, T0 + timedelta(days=1), rca=rca("fp-a")))
-    later = make_ticket(9, T0 + timedelta(days=2))
-    store.create(later)
-    store.mutate(later.id, lambda t: setattr(t, "rca", rca("fp-b")))
-    assert sorted(t.pipeline for t in store.tickets_by_fingerprint("fp-a")) == ["PL_7", "PL_8"]
-    assert [t.pipeline for t in store.tickets_by_fingerprint("fp-a", since=T0 + timedelta(hours=1))] == ["PL_8"]
-    assert [t.pipeline for t in store.tickets_by_fingerprint("fp-b")] == ["PL_9"]
+    for n in range(4):
+        store.create(make_ticket(20 + n, T0 + timedelta(days=n), rca=rca("fp-a")))
+    store.create(make_ticket(30, T0, rca=rca("fp-b")))
+    resolved = make_ticket(21, T0 + timedelta(days=1)).id
+    store.mutate(resolved, lambda t: setattr(t, "resolved_by", "alice"))
+    current = make_ticket(23, T0 + timedelta(days=3)).id
+    found = store.similar_incidents("fp-a", T0, T0 + timedelta(days=3), current, 2)
+    assert found.count == 3
+    assert [r["id"] for r in found.recent] == [make_ticket(22, T0 + timedelta(days=2)).id, resolved]
+    assert found.recent[1]["resolved_by"] == "alice" and found.recent[0]["status"] == "open"
+    assert (found.resolved_ticket, found.resolved_by) == (resolved, "alice")
+    later = store.similar_incidents("fp-a", T0 + timedelta(hours=1), T0 + timedelta(days=3), current, 5)
+    assert later.count == 2 and store.similar_incidents("fp-c", T0, T0, "", 5).count == 0
 
 
 def test_a_losing_create_leaves_the_index_describing_the_stored_ticket(store):

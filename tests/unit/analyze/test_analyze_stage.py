@@ -138,22 +138,24 @@ def test_tickets_past_analysis_are_not_reanalysed(stage):
     assert refiner.calls == 0 and len(out.messages) == 1 and out.changes == []
 
 
-def test_a_store_with_a_fingerprint_index_is_asked_instead_of_scanned():
+def test_recall_asks_the_fingerprint_index_and_never_scans():
     svc = services()
     earlier = ticket("T20261101-030000-DDDD", created_at=T0 - timedelta(days=3))
     earlier.rca = stand_in_classify(evidence_from_ticket(earlier))
+    svc.store.create(earlier)
     asked = []
+    indexed = svc.store.similar_incidents
 
-    def tickets_by_fingerprint(fingerprint, since):
-        asked.append((fingerprint, since))
-        return [earlier]
+    def similar_incidents(fingerprint, since, before, exclude, limit):
+        asked.append((fingerprint, since, exclude, limit))
+        return indexed(fingerprint, since, before, exclude, limit)
 
     def no_scan(since=None):
         raise AssertionError("scanned all tickets although an index exists")
 
-    svc.store.tickets_by_fingerprint = tickets_by_fingerprint
+    svc.store.similar_incidents = similar_incidents
     svc.store.all_tickets = no_scan
     svc.store.create(ticket())
     handle_analyze(BODY, svc)
     assert [s["id"] for s in svc.store.get(BODY["ticket_id"]).similar] == [earlier.id]
-    assert asked == [(earlier.rca.fingerprint, T0 - timedelta(days=90))]
+    assert asked == [(earlier.rca.fingerprint, T0 - timedelta(days=90), BODY["ticket_id"], 5)]
