@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Callable, Protocol
 
 from shared.rca.model import RcaResult
+from shared.ticket_facts import TicketFacts
 from shared.tickets import AuditEntry, Ticket
 
 __all__ = [
@@ -84,7 +85,10 @@ class TicketStore(Protocol):
         how many, the newest `limit` of them, and the latest one someone resolved."""
 
     def all_tickets(self, since: datetime | None = None) -> list[Ticket]:
-        """Every ticket created since `since` (summary and export)."""
+        """Every ticket created since `since`."""
+
+    def ticket_facts(self, since: datetime | None = None) -> list[TicketFacts]:
+        """The summary's fields of every ticket created since `since`, without whole documents."""
 
 
 class AuditLog(Protocol):

@@ -9,7 +9,7 @@ from typing import Any, Iterable, Mapping
 
 from shared.api import ApiError
 from shared.services import Services
-from shared.tickets import Ticket, TicketStatus
+from shared.ticket_facts import TicketFacts
 
 __all__ = ["summarize", "summary_for"]
 
@@ -22,7 +22,7 @@ def _stats(values: Iterable[float]) -> dict[str, float | int | None]:
             "n": len(data)}
 
 
-def _durations(tickets: list[Ticket], end: str) -> dict[str, Any]:
+def _durations(tickets: list[TicketFacts], end: str) -> dict[str, Any]:
     by_priority: dict[str, list[float]] = defaultdict(list)
     for t in tickets:
         at = getattr(t, f"{end}_at")
@@ -32,11 +32,9 @@ def _durations(tickets: list[Ticket], end: str) -> dict[str, Any]:
     return {**_stats(every), "by_priority": {p: _stats(v) for p, v in sorted(by_priority.items())}}
 
 
-def _category(t: Ticket) -> str:
-    return t.rca.category.value if t.rca else "unclassified"
-
-
-def summarize(tickets: list[Ticket], days: int) -> dict[str, Any]:
+def summarize(every: list[TicketFacts], days: int) -> dict[str, Any]:
+    # Alert tickets that handed over to run tickets are not incidents: counting them would double.
+    tickets = [t for t in every if not t.split]
     sla = Counter(t.sla_status for t in tickets)
     decided = sla["met"] + sla["breached"]
     per_day: dict[str, Counter[str]] = defaultdict(Counter)
@@ -46,34 +44,33 @@ def summarize(tickets: list[Ticket], days: int) -> dict[str, Any]:
     llm_calls = llm_tokens = 0
     for t in tickets:
         day = f"{t.created_at:%Y-%m-%d}"
-        per_day[day][_category(t)] += 1
+        per_day[day][t.category] += 1
         team = teams[t.team]
         team["tickets"] += 1
         if t.resolved_at:
             seconds = (t.resolved_at - t.created_at).total_seconds()
             resolve_by_day[f"{t.resolved_at:%Y-%m-%d}"].append(seconds)
             team["resolve"].append(seconds)
-        if t.rca:
-            tokens = int(t.rca.tokens.get("total", 0) or 0)
-            llm_calls += 1 if t.rca.source.value == "llm" else 0
-            llm_tokens += tokens
-            team["llm_tokens"] += tokens
-            if t.rca.fingerprint:
-                entry = recurring.setdefault(t.rca.fingerprint, {"fingerprint": t.rca.fingerprint, "tickets": 0,
-                                                                  "occurrences": 0, "error_type": t.rca.error_type,
-                                                                  "category": _category(t), "last_seen_at": None})
-                entry["tickets"] += 1
-                entry["occurrences"] += t.occurrences
-                entry["last_seen_at"] = max(filter(None, [entry["last_seen_at"], t.last_seen_at.isoformat()]))
-    open_tickets = [t for t in tickets if t.status != TicketStatus.RESOLVED]
+        llm_calls += 1 if t.rca_source == "llm" else 0
+        llm_tokens += t.llm_tokens
+        team["llm_tokens"] += t.llm_tokens
+        if t.fingerprint:
+            entry = recurring.setdefault(t.fingerprint, {"fingerprint": t.fingerprint, "tickets": 0, "count": 0,
+                                                         "occurrences": 0, "error_type": t.error_type,
+                                                         "category": t.category, "last_seen_at": None})
+            entry["tickets"] += 1
+            entry["count"] = entry["tickets"]
+            entry["occurrences"] += t.occurrences
+            entry["last_seen_at"] = max(filter(None, [entry["last_seen_at"], t.last_seen_at.isoformat()]))
+    open_tickets = [t for t in tickets if t.status != "resolved"]
     return {
         "window_days": days,
         "total": len(tickets),
         "counts": {
-            "by_status": dict(Counter(t.status.value for t in tickets)),
+            "by_status": dict(Counter(t.status for t in tickets)),
             "by_priority": dict(Counter(t.priority for t in tickets)),
             "by_source": dict(Counter(t.source for t in tickets)),
-            "by_category": dict(Counter(_category(t) for t in tickets)),
+            "by_category": dict(Counter(t.category for t in tickets)),
             "by_team": dict(Counter(t.team for t in tickets)),
         },
         "open_by_priority": dict(Counter(t.priority for t in open_tickets)),
@@ -102,4 +99,4 @@ def summary_for(params: Mapping[str, str], svc: Services) -> dict[str, Any]:
         raise ApiError(400, "invalid_query", "days must be an integer from 1 to 366",
                        [{"field": "days", "problem": "out of range"}]) from None
     since = svc.clock.now() - timedelta(days=days)
-    return summarize(svc.store.all_tickets(since=since), days)
+    return summarize(svc.store.ticket_facts(since=since), days)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from shared.adapters.ticket_rows import similar_summary
 from shared.ports import Mutation, SimilarIncidents, TicketPage, TicketQuery
 from shared.rca.model import RcaResult
+from shared.ticket_facts import TicketFacts, facts_of
 from shared.ticket_query import matches
 from shared.tickets import AuditEntry, Stage, Ticket
 
@@ -92,6 +93,9 @@ class FakeTicketStore:
         recent = [{"id": t.id, **{k: v or None for k, v in similar_summary(t).items()}} for t in found[:limit]]
         return SimilarIncidents(len(found), recent, resolver.id if resolver else None,
                                 resolver.resolved_by if resolver else None)
+
+    def ticket_facts(self, since: datetime | None = None) -> list[TicketFacts]:
+        return [facts_of(t) for t in self.tickets.values() if since is None or t.created_at >= since]
 
     def all_tickets(self, since: datetime | None = None) -> list[Ticket]:
         return [t.model_copy(deep=True) for t in self.tickets.values() if since is None or t.created_at >= since]

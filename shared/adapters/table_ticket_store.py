@@ -15,9 +15,11 @@ from typing import Any, Iterator
 from shared.adapters.names import DEDUP, TICKETS, WORK_INDEX
 from shared.parallel import run_together
 from shared.adapters.ticket_rows import (
-    WORK_PARTITION, entity_to_ticket, index_rows, safe_key, ticket_keys, ticket_to_entity,
+    FACT_SELECT, WORK_PARTITION, entity_to_facts, entity_to_ticket, index_rows, safe_key, ticket_keys,
+    ticket_to_entity,
 )
 from shared.ports import ConcurrencyError, Mutation, SimilarIncidents, TicketPage, TicketQuery
+from shared.ticket_facts import TicketFacts, facts_of
 from shared.ticket_query import matches
 from shared.tickets import Ticket, iso
 
@@ -251,6 +253,21 @@ class TableTicketStore:
         recent = [{"id": r["ticket_id"], **{f: r.get(f) or None for f in fields}} for r in rows[:limit]]
         return SimilarIncidents(len(rows), recent, resolver["ticket_id"] if resolver else None,
                                 resolver["resolved_by"] if resolver else None)
+
+    def ticket_facts(self, since: datetime | None = None) -> list[TicketFacts]:
+        out: list[TicketFacts] = []
+        for month in self._months():
+            if since and month < f"{since:%Y%m}":
+                break
+            for entity in self._tickets.query_entities(f"PartitionKey eq 'm{month}'", select=FACT_SELECT,
+                                                       results_per_page=1000):
+                facts = entity_to_facts(entity)
+                if facts is None:
+                    ticket = self.get(entity["id"])
+                    facts = facts_of(ticket) if ticket else None
+                if facts is not None and (since is None or facts.created_at >= since):
+                    out.append(facts)
+        return out
 
     def all_tickets(self, since: datetime | None = None) -> list[Ticket]:
         out: list[Ticket] = []

@@ -23,12 +23,14 @@ derived data that the next write of the ticket repairs, and Azurite serves batch
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from typing import Any
 
+from shared.ticket_facts import TicketFacts, facts_of
 from shared.tickets import Stage, Ticket, iso, ticket_created_at
 
 __all__ = ["ticket_keys", "ticket_to_entity", "entity_to_ticket", "index_rows", "month_key",
-           "WORK_PARTITION", "safe_key", "alert_guid", "similar_summary"]
+           "WORK_PARTITION", "safe_key", "alert_guid", "similar_summary", "entity_to_facts", "FACT_SELECT"]
 
 WORK_PARTITION = "work"
 CHUNK = 30_000
@@ -85,11 +87,29 @@ def ticket_to_entity(ticket: Ticket) -> dict[str, Any]:
         "acked": ticket.acknowledged_at is not None, "occurrences": ticket.occurrences,
         "search": _search_text(ticket), "chunks": 0,
     }
+    # The summary's facts as typed columns, so it can select them instead of parsing documents.
+    facts = facts_of(ticket)
+    entity.update({f"f_{k}": v for k, v in vars(facts).items() if v is not None and k not in FACT_COLUMNS_SHARED})
     parts = [doc[i:i + CHUNK] for i in range(0, len(doc), CHUNK)] or [""]
     entity["chunks"] = len(parts)
     for i, part in enumerate(parts):
         entity[f"doc{i}"] = part
     return entity
+
+
+FACT_COLUMNS_SHARED = {"id", "status", "priority", "source", "team", "category", "occurrences"}
+FACT_SELECT = sorted({"id", "status", "priority", "source", "team", "category", "occurrences"}
+                     | {f"f_{f.name}" for f in fields(TicketFacts)} - {f"f_{n}" for n in FACT_COLUMNS_SHARED})
+
+
+def entity_to_facts(entity: dict[str, Any]) -> TicketFacts | None:
+    """None for a row written before the facts columns existed (read the whole ticket instead)."""
+    if "f_created_at" not in entity:
+        return None
+    values = {k[2:]: v for k, v in entity.items() if k.startswith("f_")}
+    values.update({k: entity[k] for k in FACT_COLUMNS_SHARED if k in entity})
+    values["category"] = values.get("category") or "unclassified"
+    return TicketFacts(**values)
 
 
 def entity_to_ticket(entity: dict[str, Any]) -> Ticket:

@@ -162,3 +162,19 @@ def test_a_losing_create_leaves_the_index_describing_the_stored_ticket(store):
     assert store.open_unacknowledged() == [] and store.in_flight() == []
     if not isinstance(store, FakeTicketStore):  # and no stale index row is left to re-read forever
         assert store._work_prefix("live|") == []
+
+
+def test_ticket_facts_carry_what_the_summary_needs(store):
+    from shared.ticket_facts import facts_of
+
+    analyzed = make_ticket(40, T0, rca=RcaResult(category=Category.OUT_OF_MEMORY, error_type="DriverOOM",
+                                                 root_cause="heap", fingerprint="fp-x", tokens={"total": 42}))
+    store.create(analyzed)
+    store.create(make_ticket(41, T0 - timedelta(days=40)))
+    store.mutate(analyzed.id, lambda t: (setattr(t, "acknowledged_at", T0 + timedelta(minutes=3)),
+                                         setattr(t, "status", TicketStatus.ACKNOWLEDGED)) and None)
+    facts = store.ticket_facts(since=T0 - timedelta(days=1))
+    assert facts == [facts_of(store.get(analyzed.id))]
+    assert facts[0].category == "out_of_memory" and facts[0].llm_tokens == 42
+    assert facts[0].acknowledged_at == T0 + timedelta(minutes=3)
+    assert {f.category for f in store.ticket_facts()} == {"out_of_memory", "unclassified"}
