@@ -37,6 +37,10 @@ def http(req: func.HttpRequest, handler: Callable[[], ApiResponse], name: str,
         resp = handler()
     except ApiError as exc:
         resp = exc.response()
+    except IntegrationError as exc:  # a dependency is down: retryable for the caller, not a bug
+        log.warning("dependency unavailable: %s", exc, extra={"stage": name})
+        resp = error_response(503, "service_unavailable", f"{exc.system} is unavailable; retry shortly")
+        resp.headers["Retry-After"] = "5"
     except Exception:
         log.exception("unhandled error", extra={"stage": name})
         resp = error_response(500, "internal_error", "unexpected error; it has been logged")

@@ -6,6 +6,7 @@ import functools
 import logging
 from typing import Any
 
+from shared.adapters.storage_errors import storage_call
 from shared.config import Settings, get_settings
 from shared.services import Services
 
@@ -14,6 +15,7 @@ __all__ = ["get_services", "build_services", "reset_services", "ensure_storage"]
 log = logging.getLogger(__name__)
 
 
+@storage_call
 def ensure_storage(table_service: Any, blob_service: Any, prefix: str = "") -> None:
     """Create the tables and containers if missing (idempotent; infra creates them in Azure)."""
     from azure.core.exceptions import ResourceExistsError

@@ -33,7 +33,10 @@ def archive_name(now: datetime, request_id: str) -> str:
 
 def handle_alert_request(kind: str, raw: bytes, svc: Services | None = None,
                          request_id: str | None = None) -> tuple[ApiResponse, Outcome]:
-    svc = svc or get_services()
+    try:
+        svc = svc or get_services()
+    except IntegrationError as exc:  # cold start while storage is down
+        return _unavailable(exc).response(), Outcome()
     request_id = request_id or uuid.uuid4().hex
     status, result, error = 202, IngestResult(), None
     try:
@@ -42,16 +45,23 @@ def handle_alert_request(kind: str, raw: bytes, svc: Services | None = None,
         result = ingest_payload(parse_json(raw), extractor_for(kind), svc)
     except ApiError as exc:
         status, error = exc.status, exc
+    except IntegrationError as exc:  # storage down: the sender retries a 503 (Azure Monitor does)
+        status, error = 503, _unavailable(exc)
     try:
         run_together(lambda: _archive(svc, kind, raw, request_id, status, result), result.finish)
-    except ApiError as exc:  # the pipeline could not be fed: a 503 the sender retries
-        status, error = exc.status, exc
+    except (ApiError, IntegrationError) as exc:  # the pipeline could not be fed: a 503 the sender retries
+        error = exc if isinstance(exc, ApiError) else _unavailable(exc)
+        status = error.status
         _archive(svc, kind, raw, request_id, status, result)
     if error is not None:
         log.info("alert rejected: %s", error.code, extra={"stage": "ingest", "request_id": request_id})
         return error.response(), result.outcome
     headers = {"x-request-id": request_id}
     return json_response(202, {"results": result.results}, headers), result.outcome
+
+
+def _unavailable(exc: IntegrationError) -> ApiError:
+    return ApiError(503, "service_unavailable", f"{exc.system} is unavailable; retry the request")
 
 
 def _archive(svc: Services, kind: str, raw: bytes, request_id: str, status: int, result: IngestResult) -> None:

@@ -24,7 +24,7 @@ def run_together(*calls: Callable[[], Any]) -> list[Any]:
     Inside a pool thread the calls run one after another: a worker waiting on work queued behind it in
     its own pool is how a busy host deadlocks."""
     if len(calls) <= 1 or threading.current_thread().name.startswith(POOL_PREFIX):
-        return [call() for call in calls]
+        return _one_by_one(calls)
     futures: list[Future[Any]] = [_pool().submit(call) for call in calls[1:]]
     results: list[Any] = []
     error: BaseException | None = None
@@ -35,6 +35,20 @@ def run_together(*calls: Callable[[], Any]) -> list[Any]:
     for future in futures:
         try:
             results.append(future.result())
+        except BaseException as exc:
+            error = error or exc
+    if error is not None:
+        raise error
+    return results
+
+
+def _one_by_one(calls: tuple[Callable[[], Any], ...]) -> list[Any]:
+    """Same contract as the concurrent path: every call runs, then the first failure is raised."""
+    results: list[Any] = []
+    error: BaseException | None = None
+    for call in calls:
+        try:
+            results.append(call())
         except BaseException as exc:
             error = error or exc
     if error is not None:

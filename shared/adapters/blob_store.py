@@ -8,6 +8,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from shared.adapters.storage_errors import storage_boundary
 from shared.adapters.names import AUDIT, RAW_ALERTS
 from shared.tickets import AuditEntry, iso
 
@@ -21,6 +22,7 @@ def _ascii(value: str) -> str:
     return value.encode("ascii", "replace").decode().replace("\n", " ").replace("\r", " ")[:2000]
 
 
+@storage_boundary
 class BlobArchive:
     def __init__(self, service: Any, container: str = RAW_ALERTS) -> None:
         self._container = service.get_container_client(container)
@@ -40,6 +42,7 @@ class BlobArchive:
         return sorted(b.name for b in self._container.list_blobs(name_starts_with=prefix))
 
 
+@storage_boundary
 class BlobAuditLog:
     """One append blob of JSON lines per ticket: appends are atomic, and nothing rewrites history."""
 

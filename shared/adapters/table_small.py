@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from shared.adapters.storage_errors import storage_boundary
 from shared.adapters.names import RCA_CACHE, SEEN_EVENTS
 from shared.adapters.ticket_rows import safe_key
 from shared.rca.model import RcaResult
@@ -12,6 +13,7 @@ from shared.rca.model import RcaResult
 __all__ = ["TableRcaCache", "TableSeenEvents"]
 
 
+@storage_boundary
 class TableRcaCache:
     """Stores the RCA per fingerprint; expiry policy lives with the analyzer that reads it."""
 
@@ -32,6 +34,7 @@ class TableRcaCache:
                                    "doc": result.model_dump_json()})
 
 
+@storage_boundary
 class TableSeenEvents:
     def __init__(self, service: Any, prefix: str = "") -> None:
         self._table = service.get_table_client(prefix + SEEN_EVENTS)

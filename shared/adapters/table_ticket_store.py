@@ -12,6 +12,7 @@ from collections import OrderedDict
 from datetime import datetime
 from typing import Any, Iterator
 
+from shared.adapters.storage_errors import storage_boundary
 from shared.adapters.names import DEDUP, TICKETS, WORK_INDEX
 from shared.parallel import run_together
 from shared.adapters.ticket_rows import (
@@ -50,6 +51,7 @@ def _decode_cursor(cursor: str) -> tuple[str, str]:
         raise ValueError("cursor is not one this API returned") from exc
 
 
+@storage_boundary
 class TableTicketStore:
     def __init__(self, service: Any, prefix: str = "") -> None:
         """`prefix` namespaces the tables (tests use it to isolate themselves in one Azurite)."""

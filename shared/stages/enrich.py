@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from shared.enrich.model import DiscoveredRun, EnrichmentResult
-from shared.enrich.service import enrich
 from shared.errors import RetryableError
 from shared.attribution import UNASSIGNED, attribute
 from shared.config import Settings
@@ -83,6 +82,8 @@ def handle_enrich(body: dict[str, Any], svc: Services) -> Outcome:
         return Outcome()
     if ticket.stage != Stage.INGESTED:  # redelivered after success: no API calls, same next messages
         return Outcome(messages=_messages(svc, ticket.id, _stored_runs(ticket)))
+
+    from shared.enrich.service import enrich  # pulls in requests and the API adapters: not at cold start
 
     now = svc.clock.now()
     result = enrich(ticket, svc.databricks, svc.adf, now)

@@ -41,3 +41,17 @@ def test_nested_use_from_many_threads_does_not_deadlock():
         futures = [pool.submit(outer) for _ in range(64)]
         assert [f.result(timeout=20) for f in futures] == [9] * 64
     assert threading.active_count() < 200
+
+
+def test_inside_a_pool_thread_every_call_still_runs_before_the_error():
+    ran = []
+
+    def nested() -> None:
+        def boom() -> None:
+            raise ValueError("first")
+
+        with pytest.raises(ValueError):
+            run_together(boom, lambda: ran.append("second"), lambda: ran.append("third"))
+
+    run_together(lambda: None, nested)  # `nested` runs on a pool thread
+    assert ran == ["second", "third"]
