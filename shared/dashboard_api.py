@@ -86,7 +86,7 @@ def _note(body: bytes) -> str | None:
         return None
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ApiError(400, "invalid_json", "body must be JSON like {\"note\": \"...\"}") from None
     if not isinstance(data, dict) or not isinstance(data.get("note", ""), (str, type(None))):
         raise ApiError(422, "invalid_body", "body must be an object with an optional string 'note'",

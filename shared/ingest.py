@@ -59,6 +59,8 @@ def parse_json(raw: bytes) -> Any:
         return json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ApiError(400, "invalid_json", f"request body is not JSON: {exc}") from None
+    except RecursionError:
+        raise ApiError(400, "invalid_json", "request body is nested too deeply") from None
 
 
 def ingest_payload(payload: Any, extract: Extractor, svc: Services) -> IngestResult:

@@ -29,26 +29,36 @@ def _header(headers: Mapping[str, str], name: str) -> str:
     return lowered.get(name.lower(), "")
 
 
+def _same(expected: str, given: str) -> bool:
+    """Constant-time compare of bytes (compare_digest refuses non-ASCII str with a TypeError)."""
+    return hmac.compare_digest(expected.encode(), given.strip().encode("utf-8", "replace"))
+
+
 def jira_signature_ok(secret: str | None, body: bytes, header: str) -> bool:
     if not secret or not header.startswith("sha256="):
         return False
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header[len("sha256="):].strip().lower())
+    return _same(expected, header[len("sha256="):].lower())
 
 
 def slack_signature_ok(secret: str | None, body: bytes, timestamp: str, signature: str, now: float) -> bool:
-    if not secret or not timestamp.isdigit() or abs(now - int(timestamp)) > SLACK_WINDOW_SECONDS:
+    if not secret or not timestamp.isascii() or not timestamp.isdigit() \
+            or abs(now - int(timestamp)) > SLACK_WINDOW_SECONDS:
         return False
     base = b"v0:" + timestamp.encode() + b":" + body
-    expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature.strip())
+    return _same("v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest(), signature)
 
 
 def _json(raw: bytes) -> Any:
     try:
         return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ApiError(400, "invalid_json", "body is not JSON") from None
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    """Webhook fields are untrusted shapes: anything that is not an object reads as empty."""
+    return value if isinstance(value, dict) else {}
 
 
 def _apply(svc: Services, ticket: Ticket, action: str, actor: str, origin: str, note: str | None) -> Outcome:
@@ -60,10 +70,11 @@ def _apply(svc: Services, ticket: Ticket, action: str, actor: str, origin: str, 
 
 
 def _jira_ticket(svc: Services, issue: dict[str, Any]) -> Ticket | None:
-    key = str(issue.get("key") or "")
+    key = issue.get("key") if isinstance(issue.get("key"), str) else ""
     ticket = svc.store.find_by_jira_key(key) if key else None
     if ticket is None:  # the issue may predate the stored key (crash after create): use our label
-        labels = ((issue.get("fields") or {}).get("labels")) or []
+        labels = _obj(issue.get("fields")).get("labels")
+        labels = labels if isinstance(labels, list) else []
         ids = [label[len("aiops-"):] for label in labels if isinstance(label, str) and label.startswith("aiops-T")]
         ticket = next((t for t in (svc.store.get(i) for i in ids) if t), None)
     return ticket
@@ -76,21 +87,25 @@ def handle_jira(body: bytes, headers: Mapping[str, str], svc: Services) -> tuple
     if not isinstance(payload, dict):
         raise ApiError(422, "invalid_payload", "a Jira webhook body is a JSON object")
     delivery = _header(headers, "X-Atlassian-Webhook-Identifier")
-    if delivery and not svc.seen_events.first_time("jira", delivery):
+    if delivery and svc.seen_events.seen("jira", delivery):
         return json_response(200, {"status": "duplicate"}), Outcome()
-    items = ((payload.get("changelog") or {}).get("items")) or []
+    items = _obj(payload.get("changelog")).get("items")
+    items = items if isinstance(items, list) else []
     status_item = next((i for i in items if isinstance(i, dict) and
-                        (i.get("fieldId") or i.get("field") or "").lower() == "status"), None)
+                        str(i.get("fieldId") or i.get("field") or "").lower() == "status"), None)
     if payload.get("webhookEvent") != "jira:issue_updated" or status_item is None:
         return json_response(200, {"status": "ignored", "reason": "not a status change"}), Outcome()
-    target = svc.settings.jira_status_map.get(str(status_item.get("toString") or "").strip().lower())
-    ticket = _jira_ticket(svc, payload.get("issue") or {})
+    to_status = str(status_item.get("toString") or "")[:100]
+    target = svc.settings.jira_status_map.get(to_status.strip().lower())
+    ticket = _jira_ticket(svc, _obj(payload.get("issue")))
     if target is None or ticket is None:
         reason = "unmapped status" if target is None else "no ticket for this issue"
         return json_response(200, {"status": "ignored", "reason": reason}), Outcome()
-    user = payload.get("user") or {}
-    actor = f"jira:{user.get('displayName') or user.get('accountId') or 'unknown'}"
-    outcome = _apply(svc, ticket, TARGET_ACTION[target], actor, "jira", f"Jira status → {status_item.get('toString')}")
+    user = _obj(payload.get("user"))
+    actor = f"jira:{str(user.get('displayName') or user.get('accountId') or 'unknown')[:100]}"
+    outcome = _apply(svc, ticket, TARGET_ACTION[target], actor, "jira", f"Jira status → {to_status}")
+    if delivery:  # only once it is applied: a failure above lets Jira's retry through
+        svc.seen_events.first_time("jira", delivery)
     return json_response(200, {"status": "applied", "ticket_id": ticket.id, "change": target}), outcome
 
 
@@ -106,7 +121,7 @@ def handle_slack(body: bytes, headers: Mapping[str, str], svc: Services) -> tupl
         raise ApiError(401, "bad_signature", "Slack signature or timestamp is not valid")
     try:
         payload = json.loads(parse_qs(body.decode())["payload"][0])
-    except (KeyError, IndexError, UnicodeDecodeError, json.JSONDecodeError):
+    except (KeyError, IndexError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ApiError(400, "invalid_payload", "expected form field payload=<JSON>") from None
     actions = payload.get("actions") if isinstance(payload, dict) else None
     action = actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], dict) else {}
@@ -115,8 +130,8 @@ def handle_slack(body: bytes, headers: Mapping[str, str], svc: Services) -> tupl
     ticket = _slack_ticket(svc, ref) if ref else None
     if domain_action is None or ticket is None:
         return ApiResponse(200, b""), Outcome()  # not one of our buttons: acknowledge the delivery
-    user = payload.get("user") or {}
-    actor = f"slack:{user.get('username') or user.get('name') or user.get('id') or 'unknown'}"
+    user = _obj(payload.get("user"))
+    actor = f"slack:{str(user.get('username') or user.get('name') or user.get('id') or 'unknown')[:100]}"
     try:
         outcome = _apply(svc, ticket, domain_action, actor, "slack", None)
     except ApiError as exc:  # e.g. acknowledging a resolved ticket: tell the clicker, not Slack's retry

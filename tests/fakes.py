@@ -166,13 +166,16 @@ class FakeRcaCache:
 
 class FakeSeenEvents:
     def __init__(self) -> None:
-        self.seen: set[tuple[str, str]] = set()
+        self.seen_ids: set[tuple[str, str]] = set()
+
+    def seen(self, namespace: str, event_id: str) -> bool:
+        return (namespace, event_id) in self.seen_ids
 
     def first_time(self, namespace: str, event_id: str) -> bool:
         key = (namespace, event_id)
-        if key in self.seen:
+        if key in self.seen_ids:
             return False
-        self.seen.add(key)
+        self.seen_ids.add(key)
         return True
 
 

@@ -143,3 +143,43 @@ def test_acknowledging_a_resolved_ticket_from_slack_answers_the_user(svc):
     response, outcome = handle_slack(body, headers, svc)
     assert response.status == 200 and "reopen" in json.loads(response.body)["text"]
     assert outcome.messages == []
+
+
+@pytest.mark.parametrize("payload", [
+    {"webhookEvent": "jira:issue_updated", "changelog": ["x"]},
+    {"webhookEvent": "jira:issue_updated", "changelog": {"items": [{"field": 5, "toString": "Done"}]}},
+    {"webhookEvent": "jira:issue_updated", "issue": "DATA-1",
+     "changelog": {"items": [{"field": "status", "toString": "Done"}]}},
+    {"webhookEvent": "jira:issue_updated", "issue": {"key": "DATA-1", "fields": "x"}, "user": "u",
+     "changelog": {"items": [{"field": "status", "toString": "Done"}]}},
+])
+def test_signed_jira_bodies_of_odd_shapes_are_answered_not_crashed(svc, payload):
+    body = json.dumps(payload).encode()
+    response, _ = handle_jira(body, jira_headers(body), svc)
+    assert response.status == 200 and json.loads(response.body)["status"] == "ignored"
+
+
+def test_a_delivery_that_failed_is_not_marked_seen(svc, monkeypatch):
+    stored_ticket(svc, jira_key="DATA-5")
+    body = jira_body("DATA-5", "Done")
+    import shared.webhooks as webhooks
+
+    real = webhooks.change_status
+    monkeypatch.setattr(webhooks, "change_status", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("storage")))
+    with pytest.raises(RuntimeError):
+        handle_jira(body, jira_headers(body, delivery="retry-me"), svc)
+    monkeypatch.setattr(webhooks, "change_status", real)
+    response, _ = handle_jira(body, jira_headers(body, delivery="retry-me"), svc)
+    assert json.loads(response.body)["status"] == "applied"
+
+
+def test_non_ascii_signatures_and_deep_json_are_4xx(svc):
+    body = jira_body("DATA-6", "Done")
+    with pytest.raises(ApiError) as bad_sig:
+        handle_jira(body, {"X-Hub-Signature": "sha256=é"}, svc)
+    assert bad_sig.value.status == 401
+    deep = b"[" * 100000
+    with pytest.raises(ApiError) as deep_json:
+        handle_jira(deep, jira_headers(deep), svc)
+    assert deep_json.value.status == 400
+    assert not slack_signature_ok(SLACK_SECRET, b"x", str(int(time.time())), "v0=é", time.time())
