@@ -120,10 +120,10 @@ def _repeat(ticket_id: str, alert: Alert, key: str, svc: Services, result: Inges
     resumed: list[bool] = []
 
     def change(ticket: Ticket) -> None:
-        resumed[:] = [ticket.enqueue_pending]
-        if ticket.enqueue_pending:
-            ticket.enqueue_pending = False
-        else:
+        # Only a ticket still waiting for its first stage can be the subject of a 503'd delivery.
+        resumed[:] = [ticket.enqueue_pending and ticket.stage == Stage.INGESTED]
+        ticket.enqueue_pending = False
+        if not resumed[0]:
             add_occurrence(ticket, alert, now, svc.settings)
 
     ticket = svc.store.mutate(ticket_id, change)
@@ -178,21 +178,28 @@ def _resolved_notice(alert: Alert, key: str, svc: Services, outcome: Outcome) ->
     if alert.event == AlertEvent.SUCCESS:
         # Only the job's own success says the job works again; one task succeeding does not.
         job = job_key(alert) if not alert.task_run_id and not alert.activity else None
-        targets = [t.id for t in svc.store.tickets_for_job(*job) if t.status != TicketStatus.RESOLVED
-                   and t.run_id != (alert.parent_run_id or alert.run_id)] if job else []
+        # Any open ticket of the job: an earlier run's failure, or this very run (repaired, or its
+        # duration warning) finishing well.
+        targets = [t.id for t in svc.store.tickets_for_job(*job) if t.status != TicketStatus.RESOLVED] if job else []
     else:
         found = svc.store.find(key)
         targets = [found] if found else []
     notice = ResolvedNotice(at=alert.resolved_at or now, source="databricks" if alert.job_id else "azure_monitor",
                             detail=f"{alert.event.value} notice" + (f" for run {alert.run_id}" if alert.run_id else ""))
-    last: Ticket | None = None
+    noted: list[Ticket] = []
     for ticket_id in targets:
-        last = svc.store.mutate(ticket_id, lambda t: _note_resolved(t, notice, svc)) or last
-        if last is not None:
-            svc.record(ticket_id, "ingest", "resolved_notice", source=notice.source, detail=notice.detail)
-            outcome.changes.append(TicketChange("resolved" if last.status == TicketStatus.RESOLVED
-                                                else "occurrence", last))
-    return _result("resolved", last, key) if last else _result("ignored", None, key)
+        ticket = svc.store.mutate(ticket_id, lambda t: _note_resolved(t, notice, svc))
+        if ticket is None:
+            continue
+        noted.append(ticket)
+        svc.record(ticket_id, "ingest", "resolved_notice", source=notice.source, detail=notice.detail)
+        outcome.changes.append(TicketChange("resolved" if ticket.status == TicketStatus.RESOLVED
+                                            else "occurrence", ticket))
+    if not noted:
+        return _result("ignored", None, key)
+    # The reply names the failure the notice resolved (the newest, if a job success closed several).
+    latest = max(noted, key=lambda t: t.created_at)
+    return _result("resolved", latest, latest.dedup_key)
 
 
 def _note_resolved(ticket: Ticket, notice: ResolvedNotice, svc: Services) -> None:

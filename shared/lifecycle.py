@@ -36,6 +36,7 @@ def apply_acknowledge(ticket: Ticket, actor: str, at: datetime, note: str | None
     ticket.status = TicketStatus.ACKNOWLEDGED
     if ticket.acknowledged_at is None:
         ticket.acknowledged_at, ticket.acknowledged_by = at, actor
+    ticket.first_acknowledged_at = ticket.first_acknowledged_at or at
     _settle_sla(ticket, at)
     return True
 

@@ -35,21 +35,20 @@ def _title(alert: Alert) -> str:
     return f"{subject} failed{where}"[:300]
 
 
-def _seen(alert: Alert, now: datetime) -> datetime:
-    # A notice fired in the future is a clock skew; never let it push last_seen past the receipt.
-    return min(alert.fired_at, now) if alert.fired_at else now
-
-
 def new_ticket(alert: Alert, ticket_id: str, key: str, now: datetime, settings: Settings) -> Ticket:
     # Before RCA the alert's own severity is all we know; analysis may only make it more urgent.
     default = "P4" if alert.event == AlertEvent.DURATION_WARNING else "P3"
     priority = priority_from_azure(alert.azure_severity) or default
-    seen = _seen(alert, now)
+    # first/last seen are when this service received the notices (one clock, always increasing);
+    # the alert's own fired time stays in enrichment["alert"].
+    seen = now
     links = {k: v for k, v in alert.links.model_dump().items() if v}
     ticket = Ticket(
         id=ticket_id, dedup_key=key, stage=Stage.INGESTED, stage_at=now, priority=priority,
+        kind="duration_warning" if alert.event == AlertEvent.DURATION_WARNING else "failure",
         severity=PRIORITY_SEVERITY[priority], azure_severity=alert.azure_severity,
-        source=alert.source.value, title=_title(alert), resource=alert.resource_name,
+        source=alert.source.value, title=_title(alert),
+        resource=alert.resource_name or (f"databricks-workspace-{alert.workspace_id}" if alert.workspace_id else None),
         resource_id=alert.resource_id, subscription_id=alert.subscription_id,
         resource_group=alert.resource_group, workspace_id=alert.workspace_id,
         pipeline=alert.pipeline, job=alert.job, job_id=alert.job_id, run_id=alert.run_id,
@@ -73,9 +72,7 @@ def _alert_context(alert: Alert) -> dict[str, object]:
 
 def add_occurrence(ticket: Ticket, alert: Alert, now: datetime, settings: Settings) -> None:
     """Fold a repeat alert into the ticket: count it, widen the seen window, fill what was missing."""
-    seen = _seen(alert, now)
     ticket.occurrences += 1
-    ticket.first_seen_at = min(ticket.first_seen_at, seen)
     ticket.last_seen_at = max(ticket.last_seen_at, now)
     if alert.alert_id and alert.alert_id not in ticket.alert_ids and len(ticket.alert_ids) < MAX_ALERT_IDS:
         ticket.alert_ids.append(alert.alert_id)

@@ -20,7 +20,7 @@ class TicketFacts:
     category: str  # "unclassified" before analysis
     created_at: datetime
     last_seen_at: datetime
-    acknowledged_at: datetime | None = None
+    acknowledged_at: datetime | None = None  # the first acknowledgement (MTTA survives a reopen)
     resolved_at: datetime | None = None
     sla_status: str = "pending"
     occurrences: int = 1
@@ -36,7 +36,8 @@ def facts_of(t: Ticket) -> TicketFacts:
     return TicketFacts(
         id=t.id, status=t.status.value, priority=t.priority, source=t.source, team=t.team,
         category=rca.category.value if rca else "unclassified", created_at=t.created_at,
-        last_seen_at=t.last_seen_at, acknowledged_at=t.acknowledged_at, resolved_at=t.resolved_at,
+        last_seen_at=t.last_seen_at, acknowledged_at=t.first_acknowledged_at or t.acknowledged_at,
+        resolved_at=t.resolved_at,
         sla_status=t.sla_status, occurrences=t.occurrences, fingerprint=rca.fingerprint if rca else None,
         error_type=rca.error_type if rca else None, rca_source=rca.source.value if rca else None,
         llm_tokens=int(rca.tokens.get("total", 0) or 0) if rca else 0, split=bool(t.split_into_runs),

@@ -90,6 +90,7 @@ class Ticket(BaseModel):
     stage: Stage = Stage.INGESTED
     stage_at: datetime | None = None
     enqueue_pending: bool = False  # the enrich message could not be sent yet (see shared.ingest)
+    kind: str = "failure"  # failure | duration_warning (a run still going, slower than its threshold)
     priority: str = "P3"
     severity: str = "Medium"
     azure_severity: str | None = None
@@ -120,6 +121,7 @@ class Ticket(BaseModel):
     created_at: datetime
     acknowledged_at: datetime | None = None
     acknowledged_by: str | None = None
+    first_acknowledged_at: datetime | None = None  # MTTA: the first response, kept across reopens
     resolved_at: datetime | None = None
     resolved_by: str | None = None
     reopened_at: datetime | None = None

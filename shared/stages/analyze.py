@@ -8,8 +8,9 @@ from typing import Any
 from shared.ports import OutboundMessage, Outcome, SimilarIncidents, TicketChange
 from shared.rca.analyzer import build_analyzer
 from shared.rca.evidence_builder import evidence_from_ticket
-from shared.rca.guard import PRIORITY_RANK, apply_floor
-from shared.rca.model import RcaResult
+from shared.rca.fingerprint import fingerprint
+from shared.rca.guard import apply_floor
+from shared.rca.model import Category, RcaResult, RcaSource, Severity
 from shared.services import Services
 from shared.tickets import Stage, Ticket, iso
 
@@ -23,6 +24,22 @@ _DONE = (Stage.ANALYZED, Stage.NOTIFIED)
 def _notify(svc: Services, ticket_id: str) -> OutboundMessage:
     return OutboundMessage(svc.settings.notify_queue,
                            {"ticket_id": ticket_id, "stage": "notify", "kind": "ticket"}, f"{ticket_id}:notify")
+
+
+def duration_rca(ticket: Ticket) -> RcaResult:
+    """A run slower than its threshold is a low-priority heads-up, not a failure to diagnose."""
+    subject = ticket.job or ticket.pipeline or "the job"
+    return RcaResult(
+        category=Category.TIMEOUT, error_type="DurationThresholdExceeded", severity=Severity.LOW, priority="P4",
+        root_cause=f"The run of {subject} is taking longer than its configured duration warning threshold; "
+                   "it has not failed.",
+        recommendations=["Check the run's progress in the run page: a stuck task, a skewed stage or a cluster "
+                         "that never scaled up are the usual causes.",
+                         "Compare the input volume with recent runs; a larger batch may simply need more time.",
+                         "If this duration is the new normal, raise the job's duration warning threshold."],
+        confidence=0.9, auto_heal_possible=False, source=RcaSource.CATALOG, catalog_entry="duration.warning",
+        fingerprint=fingerprint(ticket.source, "DurationThresholdExceeded", subject),
+    )
 
 
 def similar_incidents(svc: Services, ticket: Ticket, fingerprint: str | None) -> SimilarIncidents:
@@ -59,11 +76,9 @@ def _apply(svc: Services, ticket: Ticket, rca: RcaResult, items: list[dict[str, 
         ticket.enrichment["recall"] = recall
     else:
         ticket.enrichment.pop("recall", None)
-    if PRIORITY_RANK.get(rca.priority, 3) < PRIORITY_RANK.get(before, 3) and ticket.sla_status == "pending":
-        # More urgent now: the response deadline may only move earlier, never later.
-        due = ticket.created_at + timedelta(seconds=svc.settings.sla_seconds(rca.priority))
-        if ticket.sla_due_at is None or due < ticket.sla_due_at:
-            ticket.sla_due_at = due
+    if ticket.sla_status == "pending" and rca.priority != before:
+        # The response SLA is the analysed priority's (the floor already kept it as urgent as the alert).
+        ticket.sla_due_at = ticket.created_at + timedelta(seconds=svc.settings.sla_seconds(rca.priority))
     ticket.stage = Stage.ANALYZED
     ticket.stage_at = svc.clock.now()
     return True
@@ -78,10 +93,13 @@ def handle_analyze(body: dict[str, Any], svc: Services) -> Outcome:
     if ticket.stage in _DONE:
         return Outcome(messages=[_notify(svc, ticket_id)])  # redelivery: only hand on again
     evidence = evidence_from_ticket(ticket)
-    analyzer = svc.analyzer or build_analyzer(svc.settings, svc.rca_cache, use_llm=False,
-                                              clock=svc.clock.now)
-    # The floor is applied here too, so an injected analyzer cannot undercut the alert's severity.
-    rca = apply_floor(analyzer(evidence), evidence.azure_severity)
+    if ticket.kind == "duration_warning":
+        rca = apply_floor(duration_rca(ticket), evidence.azure_severity)  # nothing failed (yet)
+    else:
+        analyzer = svc.analyzer or build_analyzer(svc.settings, svc.rca_cache, use_llm=False,
+                                                  clock=svc.clock.now)
+        # The floor is applied here too, so an injected analyzer cannot undercut the alert's severity.
+        rca = apply_floor(analyzer(evidence), evidence.azure_severity)
     items, recall = _recall(svc, similar_incidents(svc, ticket, rca.fingerprint))
     applied = False
 

@@ -70,6 +70,7 @@ def _apply(ticket: Ticket, result: EnrichmentResult, now: datetime, settings: Se
         apply_resolve(ticket, "aiops:split", now, note=f"split into {len(ticket.split_into_runs)} run ticket(s)")
     ticket.stage = Stage.ENRICHED
     ticket.stage_at = now
+    ticket.enqueue_pending = False  # it was queued after all (by a retry or the redrive timer)
     return True
 
 
