@@ -45,7 +45,7 @@ def parse_query(params: Mapping[str, str]) -> TicketQuery:
     problems = []
     for name, allowed in ALLOWED.items():
         for value in filter(None, (v.strip() for v in (params.get(name) or "").split(","))):
-            if value not in allowed:
+            if value.lower() not in {a.lower() for a in allowed}:
                 problems.append({"field": name, "problem": f"'{value[:40]}' is not one of {sorted(allowed)}"})
     raw_limit = params.get("limit") or "50"
     try:
@@ -58,6 +58,11 @@ def parse_query(params: Mapping[str, str]) -> TicketQuery:
     if problems:
         raise ApiError(400, "invalid_query", "invalid filter values", problems)
     fields = {k: (params.get(k) or None) for k in ("status", "severity", "priority", "source", "category", "team", "q")}
+    # Stored values have one spelling each (open, P1, High, adf, timeout): match what people type.
+    for name, norm in (("status", str.lower), ("source", str.lower), ("category", str.lower),
+                       ("priority", str.upper), ("severity", str.capitalize)):
+        if fields[name]:
+            fields[name] = ",".join(norm(v.strip()) for v in fields[name].split(","))
     return TicketQuery(**fields, limit=limit, cursor=params.get("cursor") or None)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import re
 import logging
 import threading
 import time
@@ -28,7 +29,7 @@ __all__ = ["TableTicketStore"]
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 40
-QUERY_COLUMNS = ("status", "priority", "severity", "source", "category", "team")
+QUERY_COLUMNS = ("status", "priority", "severity", "source", "category")
 
 
 def _odata_any(column: str, value: str | None) -> str | None:
@@ -43,12 +44,20 @@ def _encode_cursor(month: str, row_key: str) -> str:
     return base64.urlsafe_b64encode(json.dumps([month, row_key]).encode()).decode()
 
 
+_CURSOR_MONTH = re.compile(r"\d{6}")
+_CURSOR_ROW = re.compile(r"\d{14}-T[0-9A-Za-z.\-]{1,40}")
+
+
 def _decode_cursor(cursor: str) -> tuple[str, str]:
+    """Cursors go into an OData filter: accept exactly the shapes this API issues, nothing else."""
     try:
         month, row_key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return str(month), str(row_key)
     except (ValueError, TypeError) as exc:
         raise ValueError("cursor is not one this API returned") from exc
+    if not (isinstance(month, str) and isinstance(row_key, str) and _CURSOR_MONTH.fullmatch(month)
+            and _CURSOR_ROW.fullmatch(row_key)):
+        raise ValueError("cursor is not one this API returned")
+    return month, row_key
 
 
 @storage_boundary
@@ -188,6 +197,8 @@ class TableTicketStore:
         months = self._months()
         start_month, after_rk = _decode_cursor(query.cursor) if query.cursor else (None, "")
         filters = [f for f in (_odata_any(c, getattr(query, c)) for c in QUERY_COLUMNS) if f]
+        if query.team:  # team names come from tags in any case: compare lowercased copies
+            filters.append(_odata_any("team_lc", query.team.lower()) or "")
         items: list[Ticket] = []
         last: tuple[str, str] | None = None
         for month in months:

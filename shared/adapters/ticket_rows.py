@@ -82,7 +82,7 @@ def ticket_to_entity(ticket: Ticket) -> dict[str, Any]:
     entity: dict[str, Any] = {
         "PartitionKey": pk, "RowKey": rk, "id": ticket.id, "dedup_key": ticket.dedup_key[:1000],
         "status": ticket.status.value, "priority": ticket.priority, "severity": ticket.severity,
-        "source": ticket.source, "team": ticket.team, "stage": ticket.stage.value,
+        "source": ticket.source, "team": ticket.team, "team_lc": ticket.team.lower(), "stage": ticket.stage.value,
         "category": ticket.rca.category.value if ticket.rca else "",
         "acked": ticket.acknowledged_at is not None, "occurrences": ticket.occurrences,
         "search": _search_text(ticket), "chunks": 0,

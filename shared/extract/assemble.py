@@ -45,10 +45,18 @@ def _merged(base: Draft, draft: Draft) -> tuple[dict[str, Any], list[str | None]
 
 
 def _termination_event(fields: dict[str, Any], draft: Draft) -> str | None:
-    # A cluster termination has no id of its own: the action plus the moment it was seen names it.
-    moment = draft.event_time or fields.get("window_end") or fields.get("fired_at")
-    parts = [draft.action, iso_z(moment) if moment else None]
-    return "@".join(part for part in parts if part) or None
+    # A cluster termination has no id of its own. A log row's own time names it; without rows, the
+    # alert instance does: every evaluation window of one firing (and its Resolved notice) shares the
+    # alertId, while the window end moves on each evaluation.
+    if draft.event_time:
+        anchor = iso_z(draft.event_time)
+    else:
+        alert_id = str(fields.get("alert_id") or "")
+        anchor = "alert-" + alert_id.rstrip("/").rsplit("/", 1)[-1] if alert_id else None
+        if anchor is None:
+            moment = fields.get("window_end") or fields.get("fired_at")
+            anchor = iso_z(moment) if moment else None
+    return "@".join(part for part in (draft.action, anchor) if part) or None
 
 
 def _alert(base: Draft, draft: Draft) -> Alert:

@@ -178,3 +178,21 @@ def test_ticket_facts_carry_what_the_summary_needs(store):
     assert facts[0].category == "out_of_memory" and facts[0].llm_tokens == 42
     assert facts[0].acknowledged_at == T0 + timedelta(minutes=3)
     assert {f.category for f in store.ticket_facts()} == {"out_of_memory", "unclassified"}
+
+
+def test_cursors_of_other_shapes_are_refused(store):
+    import base64
+    import json
+
+    store.create(make_ticket(50, T0))
+    for forged in (["202612", "x' or true"], [[1], {}], ["2026", "00000000000000-T1"], "not base64!"):
+        raw = forged if isinstance(forged, str) else base64.urlsafe_b64encode(json.dumps(forged).encode()).decode()
+        if isinstance(store, FakeTicketStore):
+            continue  # the fake's cursors are offsets; the shape rule guards the OData filter
+        with pytest.raises(ValueError):
+            store.list(TicketQuery(cursor=raw))
+
+
+def test_team_filter_ignores_case(store):
+    store.create(make_ticket(51, T0, team="Payments"))
+    assert [t.pipeline for t in store.list(TicketQuery(team="payments")).items] == ["PL_51"]

@@ -109,7 +109,8 @@ def test_databricks_cluster_termination_v2_identifies_the_termination():
     assert alert.source is SourceKind.DATABRICKS_CLUSTER and alert.signal == "log_v2"
     assert (alert.cluster_id, alert.cluster_name) == ("0603-041522-abcd1234",
                                                       "job-123456789012345-run-987654321098765")
-    assert alert.termination_event == "deleteResult@2025-06-03T05:10:00Z"
+    # No log row time in a V2 alert: the alert instance (shared by every window and the Resolved) names it.
+    assert alert.termination_event == "deleteResult@alert-6e8a0c2e-4f6b-4d8f-b1a3-c5e7f9b1d3f5"
     assert alert.resource_name == "dbw-contoso-prod" and alert.azure_severity == "Sev3"
     assert alert.run_id is None and alert.job_id is None  # not invented from the cluster name
     assert alert.tags == {}
