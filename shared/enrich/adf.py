@@ -26,9 +26,12 @@ SYNAPSE_ARM_API_VERSION = "2021-06-01"  # the workspace resource itself (tags)
 DEFAULT_SYNAPSE_ENDPOINT = "https://{workspace}.dev.azuresynapse.net"
 MAX_PAGES = 10
 
+# Strict on purpose: the names end up in request URLs (the Synapse one in the host name, with a
+# bearer token), so only what Azure allows in them passes - a "#", "@" or "." cannot redirect a call.
 _RESOURCE = re.compile(
-    r"^/?subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/"
-    r"(?P<provider>Microsoft\.DataFactory/factories|Microsoft\.Synapse/workspaces)/(?P<name>[^/]+)",
+    r"^/?subscriptions/(?P<sub>[0-9A-Za-z-]{1,64})/resourceGroups/(?P<rg>[-\w.()]{1,90})/providers/"
+    r"(?P<provider>Microsoft\.DataFactory/factories|Microsoft\.Synapse/workspaces)/"
+    r"(?P<name>[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:/|$)",
     re.IGNORECASE,
 )
 
