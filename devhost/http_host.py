@@ -7,6 +7,7 @@ import hmac
 import json
 import logging
 import mimetypes
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,9 @@ from devhost.routes import RouteTable
 __all__ = ["HttpHost", "MAX_BODY_BYTES", "LOCAL_PRINCIPAL", "error_response"]
 
 log = logging.getLogger("devhost.http")
-MAX_BODY_BYTES = 1024 * 1024
+# The Functions host's own request limit (100 MB by default in Azure): an app enforces its own,
+# smaller limits itself - ours answers 413 above 1 MiB after archiving the body.
+MAX_BODY_BYTES = int(os.environ.get("DEVHOST_MAX_BODY_BYTES") or 100 * 1024 * 1024)
 LOCAL_PRINCIPAL = {"identityProvider": "devhost", "userId": "local", "userDetails": "local-user",
                    "userRoles": ["anonymous", "authenticated", "aiops-reader", "aiops-responder"]}
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")

@@ -27,13 +27,16 @@ class ServiceBusPublisher:
         from azure.servicebus import ServiceBusClient
 
         s = self._settings
+        # Few, short retries: ingestion must answer 503 within seconds when Service Bus is down
+        # (the sender retries), and queue stages are redelivered anyway.
+        retry = {"retry_total": 1, "retry_backoff_factor": 0.2, "retry_backoff_max": 1}
         if s.servicebus_connection:
-            return ServiceBusClient.from_connection_string(s.servicebus_connection)
+            return ServiceBusClient.from_connection_string(s.servicebus_connection, **retry)
         if not s.servicebus_namespace:
             raise RetryableError("servicebus", "no ServiceBusConnection configured")
         from shared.adapters.storage_clients import azure_credential
 
-        return ServiceBusClient(s.servicebus_namespace, azure_credential(s.servicebus_client_id))
+        return ServiceBusClient(s.servicebus_namespace, azure_credential(s.servicebus_client_id), **retry)
 
     def _sender(self, queue: str) -> tuple[Any, threading.Lock]:
         with self._guard:

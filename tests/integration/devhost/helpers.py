@@ -22,7 +22,8 @@ def sample_env(state_dir: Path) -> dict[str, str | None]:
         "WATCHED_QUEUE": "sample-watched", "SLOW_QUEUE": "sample-slow",
         "RELAY_QUEUE": "sample-relay", "TICK_SCHEDULE": "0 0 0 1 1 *",
         "DEVHOST_TIMER_SECONDS": "1", "DEVHOST_MAX_DELIVERY_COUNT": "3", "DEVHOST_LOCK_SECONDS": "2",
-        "INGEST_API_KEY": API_KEY, "DEVHOST_LOCAL_USER": None}
+        "INGEST_API_KEY": API_KEY, "DEVHOST_LOCAL_USER": None,
+        "DEVHOST_MAX_BODY_BYTES": str(1024 * 1024)}  # the sample app has no limit of its own
     for name in ("AzureWebJobsStorage", "ServiceBusConnection", "AzureSignalRConnectionString"):
         env[name] = None  # devhost must start and wire its own components
     return env
