@@ -19,7 +19,7 @@ class ApiError(Exception):
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details or []
 
-    def response(self) -> "ApiResponse":
+    def response(self) -> ApiResponse:
         return error_response(self.status, self.code, self.message, self.details)
 
 

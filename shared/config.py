@@ -193,7 +193,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _defaults_for_blanks(self) -> "Settings":
+    def _defaults_for_blanks(self) -> Settings:
         # An empty setting means "use the default", as in Azure app settings left blank.
         self.arm_base_url = self.arm_base_url or PUBLIC_ARM
         self.dashboard_url = self.dashboard_url or "http://127.0.0.1:7071"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from shared.api import ApiError, ApiResponse, Principal, json_response, parse_principal
 from shared.lifecycle import change_status

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from shared.api import MAX_BODY, ApiError, ApiResponse, json_response
 from shared.bootstrap import get_services

@@ -8,8 +8,9 @@ records who did what, keeps MTTA/MTTR clocks and the SLA outcome, and queues the
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from shared.api import ApiError
 from shared.ports import OutboundMessage, Outcome, TicketChange, mutate_tracked

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from shared.rca.model import RcaResult
 from shared.ticket_facts import TicketFacts
@@ -80,7 +81,7 @@ class TicketStore(Protocol):
         """Tickets of one Databricks job (a later success of the job resolves them)."""
 
     def similar_incidents(self, fingerprint: str, since: datetime, before: datetime, exclude: str,
-                          limit: int) -> "SimilarIncidents":
+                          limit: int) -> SimilarIncidents:
         """Tickets whose RCA has this fingerprint, created in [since, before], other than `exclude`:
         how many, the newest `limit` of them, and the latest one someone resolved."""
 
@@ -174,7 +175,7 @@ class Outcome:
     messages: list[OutboundMessage] = field(default_factory=list)
     changes: list[TicketChange] = field(default_factory=list)
 
-    def extend(self, other: "Outcome") -> "Outcome":
+    def extend(self, other: Outcome) -> Outcome:
         self.messages.extend(other.messages)
         self.changes.extend(other.changes)
         return self

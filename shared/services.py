@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from shared.config import Settings
 from shared.ports import Archive, AuditLog, Clock, Publisher, RcaCache, SeenEvents, TicketStore
@@ -17,7 +18,7 @@ __all__ = ["Services", "SystemClock"]
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 @dataclass

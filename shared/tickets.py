@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -64,7 +64,7 @@ def new_ticket_id(dedup_key: str, created_at: datetime) -> str:
 def ticket_created_at(ticket_id: str) -> datetime | None:
     """The creation time (millisecond) encoded in a ticket id, or None if the id is not one of ours."""
     try:
-        return datetime.strptime(ticket_id[1:20], "%Y%m%d-%H%M%S.%f").replace(tzinfo=timezone.utc)
+        return datetime.strptime(ticket_id[1:20], "%Y%m%d-%H%M%S.%f").replace(tzinfo=UTC)
     except ValueError:
         return None
 
@@ -161,7 +161,7 @@ class Ticket(BaseModel):
 
     def to_json(self, include_audit: bool = True) -> dict[str, Any]:
         data = self.model_dump(mode="json", exclude={"audit"})
-        for key, value in list(data.items()):
+        for key in list(data):
             if isinstance(getattr(self, key, None), datetime):
                 data[key] = iso(getattr(self, key))
         data["category"] = self.rca.category.value if self.rca else None

@@ -7,7 +7,8 @@ import hmac
 import json
 import logging
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qs
 
 from shared.api import ApiError, ApiResponse, json_response

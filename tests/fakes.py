@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from shared.adapters.ticket_rows import similar_summary
@@ -181,7 +181,7 @@ class FakeSeenEvents:
 
 class FixedClock:
     def __init__(self, start: datetime | None = None) -> None:
-        self.current = start or datetime(2026, 12, 4, 3, 0, tzinfo=timezone.utc)
+        self.current = start or datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
 
     def now(self) -> datetime:
         return self.current
@@ -191,7 +191,7 @@ class FixedClock:
         return self.current
 
 
-def fake_services(**overrides: Any) -> "Services":
+def fake_services(**overrides: Any) -> Services:
     """A Services bundle of in-memory fakes; pass keyword arguments to swap any of them."""
     from shared.config import load_settings
     from shared.services import Services

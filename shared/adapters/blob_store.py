@@ -8,8 +8,8 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from shared.adapters.storage_errors import storage_boundary
 from shared.adapters.names import AUDIT, RAW_ALERTS
+from shared.adapters.storage_errors import storage_boundary
 from shared.tickets import AuditEntry, iso
 
 __all__ = ["BlobArchive", "BlobAuditLog"]

@@ -25,7 +25,7 @@ class CappedRetry(Retry):
         value = super().get_retry_after(response)
         return None if value is None else min(value, self.max_retry_after)
 
-    def new(self, **kw: Any) -> "CappedRetry":
+    def new(self, **kw: Any) -> CappedRetry:
         fresh = super().new(**kw)
         fresh.max_retry_after = self.max_retry_after
         return fresh

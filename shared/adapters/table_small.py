@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from shared.adapters.storage_errors import storage_boundary
 from shared.adapters.names import RCA_CACHE, SEEN_EVENTS
+from shared.adapters.storage_errors import storage_boundary
 from shared.adapters.ticket_rows import safe_key
 from shared.rca.model import RcaResult
 

@@ -5,21 +5,28 @@ from __future__ import annotations
 import base64
 import functools
 import json
-import re
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
-from shared.adapters.storage_errors import storage_boundary
 from shared.adapters.names import DEDUP, TICKETS, WORK_INDEX
-from shared.parallel import run_together
+from shared.adapters.storage_errors import storage_boundary
 from shared.adapters.ticket_rows import (
-    FACT_SELECT, WORK_PARTITION, entity_to_facts, entity_to_ticket, index_rows, safe_key, ticket_keys,
+    FACT_SELECT,
+    WORK_PARTITION,
+    entity_to_facts,
+    entity_to_ticket,
+    index_rows,
+    safe_key,
+    ticket_keys,
     ticket_to_entity,
 )
+from shared.parallel import run_together
 from shared.ports import ConcurrencyError, Mutation, SimilarIncidents, TicketPage, TicketQuery
 from shared.ticket_facts import TicketFacts, facts_of
 from shared.ticket_query import matches

@@ -12,7 +12,7 @@ from shared.rca.fingerprint import fingerprint
 from shared.rca.guard import apply_floor
 from shared.rca.model import Category, RcaResult, RcaSource, Severity
 from shared.services import Services
-from shared.tickets import Stage, Ticket, iso
+from shared.tickets import Stage, Ticket
 
 __all__ = ["handle_analyze", "similar_incidents", "RECALL_WINDOW_DAYS", "MAX_SIMILAR"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shared.enrich.model import DiscoveredRun, EnrichmentResult
-from shared.errors import RetryableError
 from shared.attribution import UNASSIGNED, attribute
 from shared.config import Settings
+from shared.enrich.model import DiscoveredRun, EnrichmentResult
+from shared.errors import RetryableError
 from shared.lifecycle import apply_resolve
 from shared.ports import OutboundMessage, Outcome, TicketChange, mutate_tracked
 from shared.services import Services

@@ -6,9 +6,10 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 __all__ = ["FakeServer", "Recorded", "Reply", "Fault"]
@@ -72,7 +73,7 @@ class FakeServer:
         host, port = self._httpd.server_address[:2]
         return f"http://127.0.0.1:{port}"
 
-    def start(self) -> "FakeServer":
+    def start(self) -> FakeServer:
         server = self
 
         class _H(BaseHTTPRequestHandler):
@@ -123,7 +124,7 @@ class FakeServer:
             self._httpd.shutdown()
             self._httpd.server_close()
 
-    def __enter__(self) -> "FakeServer":
+    def __enter__(self) -> FakeServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -41,7 +41,7 @@ def test_archive_keeps_body_and_metadata(parts):
 
 
 def test_audit_is_append_only_and_ordered(parts):
-    at = datetime(2026, 12, 4, 3, 0, tzinfo=timezone.utc)
+    at = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
     for i in range(3):
         parts["audit"].append("T1", AuditEntry(at=at, actor="ingest", action=f"a{i}", details={"n": i}))
     assert [e.action for e in parts["audit"].read("T1")] == ["a0", "a1", "a2"]
@@ -49,7 +49,7 @@ def test_audit_is_append_only_and_ordered(parts):
 
 
 def test_concurrent_first_audit_entries_are_all_kept(real):
-    at = datetime(2026, 12, 4, 3, 0, tzinfo=timezone.utc)
+    at = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
     threads = [threading.Thread(target=real["audit"].append,
                                 args=("T2", AuditEntry(at=at, actor="x", action=f"a{i}"))) for i in range(8)]
     for t in threads:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ from shared.rca.model import Category, RcaResult
 from shared.tickets import Stage, Ticket, TicketStatus, new_ticket_id
 from tests.fakes import FakeTicketStore
 
-T0 = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 
 def make_ticket(n: int, created: datetime, **fields) -> Ticket:

@@ -1,5 +1,7 @@
 """Settings: contract names, both connection forms, defaults, and clear errors that never echo secrets."""
 
+from datetime import UTC
+
 import pytest
 
 from shared.config import SettingsError, load_settings
@@ -56,13 +58,14 @@ def test_an_unresolved_key_vault_reference_counts_as_unset(monkeypatch):
 
 
 def test_team_rules_match_on_word_boundaries(monkeypatch):
+    from datetime import datetime
+
     from shared.attribution import attribute
     from shared.tickets import Ticket
-    from datetime import datetime, timezone
 
     monkeypatch.setenv("TEAM_RULES", '[{"pattern": "hr", "team": "people"}, {"pattern": "(?P<team>sales)-.*"}]')
     settings = load_settings()
-    now = datetime(2026, 12, 4, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 4, tzinfo=UTC)
 
     def team_of(pipeline: str, **tags: str) -> str:
         ticket = Ticket(id="T20261204-000000-AAAA", dedup_key="k", source="adf", title="t", pipeline=pipeline,

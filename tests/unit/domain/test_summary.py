@@ -18,7 +18,7 @@ def test_mtta_mttr_sla_and_breakdowns():
     fast = stored_ticket(svc, 1, priority="P1", team="payments",
                          rca=RcaResult(category=Category.TIMEOUT, error_type="T", root_cause="r", fingerprint="fp",
                                        source=RcaSource.LLM, tokens={"total": 100}))
-    slow = stored_ticket(svc, 2, priority="P1", team="payments")
+    stored_ticket(svc, 2, priority="P1", team="payments")  # never acknowledged: it breaches
     stored_ticket(svc, 3, priority="P4", split_into_runs=["r1"])  # handed over: not an incident
     svc.clock.advance(60)
     change_status(svc, fast.id, "acknowledge", "a", "dashboard")
