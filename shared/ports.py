@@ -113,6 +113,9 @@ class Archive(Protocol):
 
     def list(self, prefix: str) -> list[str]: ...
 
+    def entries(self, prefix: str) -> list[tuple[str, dict[str, str]]]:
+        """Names under `prefix` with their metadata, in name order."""
+
 
 class RcaCache(Protocol):
     def get(self, fingerprint: str) -> RcaResult | None: ...

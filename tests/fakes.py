@@ -151,6 +151,9 @@ class FakeArchive:
     def list(self, prefix: str) -> list[str]:
         return sorted(n for n in self.blobs if n.startswith(prefix))
 
+    def entries(self, prefix: str) -> list[tuple[str, dict[str, str]]]:
+        return [(n, dict(self.blobs[n][1])) for n in self.list(prefix)]
+
 
 class FakeRcaCache:
     def __init__(self) -> None:

@@ -41,6 +41,10 @@ class BlobArchive:
     def list(self, prefix: str) -> list[str]:
         return sorted(b.name for b in self._container.list_blobs(name_starts_with=prefix))
 
+    def entries(self, prefix: str) -> list[tuple[str, dict[str, str]]]:
+        blobs = self._container.list_blobs(name_starts_with=prefix, include=["metadata"])
+        return sorted((b.name, dict(b.metadata or {})) for b in blobs)
+
 
 @storage_boundary
 class BlobAuditLog:

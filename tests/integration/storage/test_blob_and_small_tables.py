@@ -38,6 +38,7 @@ def test_archive_keeps_body_and_metadata(parts):
     assert parts["archive"].get("2026/12/04/abc.json") == b'{"a": 1}'
     assert parts["archive"].list("2026/12/") == ["2026/12/04/abc.json"]
     assert parts["archive"].list("2025/") == []
+    assert parts["archive"].entries("2026/") == [("2026/12/04/abc.json", {"status": "created", "ticket_ids": "T1"})]
 
 
 def test_audit_is_append_only_and_ordered(parts):
