@@ -18,12 +18,20 @@ def handle_dead_letter(body: dict[str, Any], stage: str, reason: str | None, des
     detail = {"stage": stage, "reason": (reason or "unknown")[:200], "description": (description or "")[:1000],
               "at": now.isoformat()}
 
+    # Only a message that carries the ticket forward leaves it stuck; a dead follow-up (a Slack
+    # refresh, a thread reply) is recorded without touching the lifecycle status.
+    blocking = stage in ("enrich", "analyze") or str(body.get("kind") or "ticket") == "ticket"
+
     def mark(ticket: Ticket) -> bool:
-        if ticket.pipeline_error and ticket.pipeline_error.get("stage") == stage and \
-                ticket.status == TicketStatus.PIPELINE_ERROR:
+        if ticket.pipeline_error and ticket.pipeline_error.get("at") == detail["at"]:
             return False  # the same dead letter delivered twice
-        ticket.pipeline_error = {**detail, "previous_status": ticket.status.value}
-        ticket.status = TicketStatus.PIPELINE_ERROR
+        redrives = int((ticket.pipeline_error or {}).get("redrives", 0))
+        previous = ticket.status if ticket.status != TicketStatus.PIPELINE_ERROR else \
+            TicketStatus((ticket.pipeline_error or {}).get("previous_status", "open"))
+        ticket.pipeline_error = {**detail, "previous_status": previous.value, "blocking": blocking,
+                                 "redrives": redrives}
+        if blocking:
+            ticket.status = TicketStatus.PIPELINE_ERROR
         return True
 
     ticket, changed = mutate_tracked(svc.store, ticket_id, mark) if ticket_id else (None, False)

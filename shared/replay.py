@@ -11,8 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any, Iterator
+from typing import Any
 
 from shared.services import Services
 

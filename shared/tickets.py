@@ -154,6 +154,14 @@ class Ticket(BaseModel):
     def is_open(self) -> bool:
         return self.status in (TicketStatus.OPEN, TicketStatus.PIPELINE_ERROR)
 
+    def advance(self, stage: Stage, at: datetime) -> None:
+        """The pipeline moved on: a ticket marked pipeline_error (its message dead-lettered, then
+        redriven) gets its lifecycle status back; the error stays on record in pipeline_error."""
+        self.stage, self.stage_at = stage, at
+        if self.status == TicketStatus.PIPELINE_ERROR:
+            previous = (self.pipeline_error or {}).get("previous_status", TicketStatus.OPEN.value)
+            self.status = TicketStatus(previous) if previous != TicketStatus.PIPELINE_ERROR.value else TicketStatus.OPEN
+
     def summary(self) -> dict[str, Any]:
         """The list-item / SignalR subset of the detail JSON."""
         full = self.to_json(include_audit=False)

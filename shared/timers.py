@@ -54,6 +54,23 @@ def check_sla(svc: Services) -> Outcome:
     return outcome
 
 
+def _due_after_dead_letter(ticket: Ticket, now: datetime, svc: Services) -> bool:
+    """A dead-lettered ticket is retried too, with a doubling wait (an outage may last hours)."""
+    error = ticket.pipeline_error or {}
+    if ticket.status != TicketStatus.PIPELINE_ERROR or not error.get("at"):
+        return True
+    wait = svc.settings.redrive_after_seconds * 2 ** min(int(error.get("redrives", 0)), 6)
+    return now >= datetime.fromisoformat(error["at"]) + timedelta(seconds=wait)
+
+
+def _count_redrive(ticket: Ticket, now: datetime) -> bool:
+    if not ticket.pipeline_error:
+        return False
+    ticket.pipeline_error = {**ticket.pipeline_error, "redrives": int(ticket.pipeline_error.get("redrives", 0)) + 1,
+                             "at": now.isoformat()}
+    return True
+
+
 def redrive_stuck(svc: Services) -> Outcome:
     """Re-send the next stage's message for tickets stuck longer than REDRIVE_AFTER_SECONDS.
     The message id carries the stuck time, so Service Bus duplicate detection does not swallow it."""
@@ -64,11 +81,14 @@ def redrive_stuck(svc: Services) -> Outcome:
     for ticket in svc.store.in_flight():
         stage = NEXT_STAGE.get(ticket.stage)
         stuck_since = ticket.stage_at or ticket.created_at
-        if stage is None or ticket.status == TicketStatus.PIPELINE_ERROR or stuck_since > cutoff:
+        if stage is None or stuck_since > cutoff or not _due_after_dead_letter(ticket, now, svc):
             continue
         body = {"ticket_id": ticket.id, "stage": stage, **({"kind": "ticket"} if stage == "notify" else {})}
-        outcome.messages.append(OutboundMessage(queues[stage], body,
-                                                f"{ticket.id}:{stage}:redrive:{int(stuck_since.timestamp())}"))
+        attempt = int((ticket.pipeline_error or {}).get("redrives", 0))
+        outcome.messages.append(OutboundMessage(
+            queues[stage], body, f"{ticket.id}:{stage}:redrive:{int(stuck_since.timestamp())}:{attempt}"))
         svc.record(ticket.id, "redrive", "redriven", stage=stage, stuck_since=stuck_since.isoformat())
+        if ticket.status == TicketStatus.PIPELINE_ERROR:
+            svc.store.mutate(ticket.id, lambda t: _count_redrive(t, now))
         log.warning("redriving stuck ticket", extra={"ticket_id": ticket.id, "stage": stage})
     return outcome

@@ -79,8 +79,7 @@ def _apply(svc: Services, ticket: Ticket, rca: RcaResult, items: list[dict[str, 
     if ticket.sla_status == "pending" and rca.priority != before:
         # The response SLA is the analysed priority's (the floor already kept it as urgent as the alert).
         ticket.sla_due_at = ticket.created_at + timedelta(seconds=svc.settings.sla_seconds(rca.priority))
-    ticket.stage = Stage.ANALYZED
-    ticket.stage_at = svc.clock.now()
+    ticket.advance(Stage.ANALYZED, svc.clock.now())
     return True
 
 

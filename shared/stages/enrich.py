@@ -68,8 +68,7 @@ def _apply(ticket: Ticket, result: EnrichmentResult, now: datetime, settings: Se
         # The failures are the runs, each with its own ticket (one Jira issue per run, not per alert).
         ticket.split_into_runs = [run.run_id for run in result.discovered_runs]
         apply_resolve(ticket, "aiops:split", now, note=f"split into {len(ticket.split_into_runs)} run ticket(s)")
-    ticket.stage = Stage.ENRICHED
-    ticket.stage_at = now
+    ticket.advance(Stage.ENRICHED, now)
     ticket.enqueue_pending = False  # it was queued after all (by a retry or the redrive timer)
     return True
 

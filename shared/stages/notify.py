@@ -101,7 +101,7 @@ def _mark_notified(svc: Services) -> Callable[[Ticket], bool]:
     def notified(t: Ticket) -> bool:
         if t.stage == Stage.NOTIFIED:
             return False
-        t.stage, t.stage_at = Stage.NOTIFIED, svc.clock.now()
+        t.advance(Stage.NOTIFIED, svc.clock.now())
         return True
     return notified
 

@@ -70,3 +70,30 @@ def test_a_dead_letter_marks_the_ticket_pipeline_error_once():
     assert handle_dead_letter(body, "notify", "MaxDeliveryCountExceeded", "", svc).changes == []
     assert svc.audit.actions(ticket.id).count("pipeline_error") == 1
     assert handle_dead_letter({}, "notify", None, None, svc).changes == []
+
+
+def test_a_dead_follow_up_is_recorded_without_touching_the_status():
+    svc = fake_services()
+    ticket = stored_ticket(svc, status=TicketStatus.RESOLVED)
+    handle_dead_letter({"ticket_id": ticket.id, "stage": "notify", "kind": "status"}, "notify",
+                       "MaxDeliveryCountExceeded", "", svc)
+    stored = svc.store.get(ticket.id)
+    assert stored.status == TicketStatus.RESOLVED and stored.pipeline_error["blocking"] is False
+
+
+def test_a_dead_lettered_ticket_is_redriven_with_backoff_and_recovers():
+    svc = fake_services()
+    ticket = stored_ticket(svc, stage=Stage.ANALYZED, stage_at=svc.clock.now())
+    handle_dead_letter({"ticket_id": ticket.id, "stage": "notify", "kind": "ticket"}, "notify", "Max", "", svc)
+    assert svc.store.get(ticket.id).status == TicketStatus.PIPELINE_ERROR
+    svc.clock.advance(svc.settings.redrive_after_seconds + 1)
+    [first] = redrive_stuck(svc).messages
+    assert first.body == {"ticket_id": ticket.id, "stage": "notify", "kind": "ticket"}
+    svc.clock.advance(svc.settings.redrive_after_seconds + 1)
+    assert redrive_stuck(svc).messages == []  # the wait doubled after the first redrive
+    svc.clock.advance(svc.settings.redrive_after_seconds + 1)
+    [second] = redrive_stuck(svc).messages
+    assert second.message_id != first.message_id
+    svc.store.mutate(ticket.id, lambda t: t.advance(Stage.NOTIFIED, svc.clock.now()))  # notify got through
+    recovered = svc.store.get(ticket.id)
+    assert recovered.status == TicketStatus.OPEN and recovered.pipeline_error["reason"] == "Max"

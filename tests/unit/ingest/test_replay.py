@@ -1,6 +1,5 @@
 """Replay: archived bodies go back through ingestion; selection by status, request id and day."""
 
-import json
 from datetime import date
 from pathlib import Path
 
