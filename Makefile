@@ -31,6 +31,7 @@ run: setup
 	$(PY) -m devhost --demo
 
 test: setup
+	$(PY) -m ruff check .
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 test-fast: setup
