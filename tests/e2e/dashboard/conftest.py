@@ -33,14 +33,14 @@ def _ensure_vendored() -> None:
         runpy.run_path(str(PROJECT_ROOT / "scripts" / "vendor_web.py"))["vendor_signalr"]()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def databricks() -> Iterator[DatabricksServer]:
     """A fake Databricks workspace holding the failed nightly-sales-etl run, so enrichment finds real traces."""
     with DatabricksServer().with_samples() as server:
         yield server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def devhost(tmp_path_factory: pytest.TempPathFactory, databricks: DatabricksServer) -> Iterator[DevhostHandle]:
     _ensure_vendored()
     env: dict[str, str | None] = {name: None for name in (
@@ -67,7 +67,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         report.sections.append(("devhost output (last 80 lines)", "\n".join(_hosts[-1].output().splitlines()[-80:])))
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API holds an event loop in the main thread until it
+# stops, and later suites call asyncio.run().
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.is_file():
         reason = f"{CHROMIUM} is missing: install Debian's package with `apt-get install -y chromium`"
