@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from shared.errors import IntegrationError
 from shared.ports import OutboundMessage, Outcome, TicketChange, mutate_tracked
 from shared.services import Services
 from shared.tickets import Stage, Ticket, TicketStatus
@@ -38,15 +39,22 @@ def check_sla(svc: Services) -> Outcome:
         if ticket.sla_due_at is None or ticket.sla_status != "pending":
             continue
         if now >= ticket.sla_due_at:
+            # Queue the escalation first: if that fails the breach is not marked, so the next run
+            # tries again; marking first would lose the escalation for good. (A reopened ticket's
+            # second deadline gets its own message id.)
+            try:
+                svc.publisher.send(svc.settings.notify_queue,
+                                   {"ticket_id": ticket.id, "stage": "notify", "kind": "sla_breached"},
+                                   f"{ticket.id}:sla_breached:{int(ticket.sla_due_at.timestamp())}")
+            except IntegrationError:
+                log.warning("escalation not queued; retrying next run", extra={"ticket_id": ticket.id})
+                continue
             updated, changed = mutate_tracked(svc.store, ticket.id, lambda t: _breach(t, now))
             if updated is None or not changed:
-                continue  # someone acknowledged it in the meantime, or another timer got there first
+                continue  # someone acknowledged it in the meantime (notify then finds nothing to escalate)
             svc.record(ticket.id, "sla-monitor", "sla_breached", due=ticket.sla_due_at.isoformat(),
                        priority=ticket.priority)
             outcome.changes.append(TicketChange("sla_breached", updated))
-            outcome.messages.append(OutboundMessage(
-                svc.settings.notify_queue, {"ticket_id": ticket.id, "stage": "notify", "kind": "sla_breached"},
-                f"{ticket.id}:sla_breached"))
         elif fraction < 1 and now >= ticket.created_at + (ticket.sla_due_at - ticket.created_at) * fraction:
             updated, changed = mutate_tracked(svc.store, ticket.id, lambda t: _warn(t, now))
             if updated is not None and changed:

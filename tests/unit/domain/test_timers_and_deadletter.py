@@ -18,9 +18,24 @@ def test_a_breach_is_recorded_when_the_deadline_passes_not_at_close():
     breached = svc.store.get(ticket.id)
     assert breached.sla_status == "breached" and breached.sla_breached_at == svc.clock.now()
     assert [c.change for c in outcome.changes] == ["sla_breached"]
-    assert outcome.messages[0].body == {"ticket_id": ticket.id, "stage": "notify", "kind": "sla_breached"}
+    assert svc.publisher.to(svc.settings.notify_queue) == [
+        {"ticket_id": ticket.id, "stage": "notify", "kind": "sla_breached"}]
     assert "sla_breached" in svc.audit.actions(ticket.id)
     assert check_sla(svc).changes == []  # once only
+
+
+def test_an_escalation_that_cannot_be_queued_is_retried_and_the_breach_marked_then():
+    from shared.errors import RetryableError
+
+    svc = fake_services()
+    ticket = stored_ticket(svc, priority="P1")
+    svc.clock.advance(svc.settings.sla_seconds_p1 + 1)
+    svc.publisher.fail_with = RetryableError("servicebus", "down")
+    assert check_sla(svc).changes == [] and svc.store.get(ticket.id).sla_status == "pending"
+    svc.publisher.fail_with = None
+    svc.clock.advance(60)
+    assert [c.change for c in check_sla(svc).changes] == ["sla_breached"]
+    assert len(svc.publisher.to(svc.settings.notify_queue)) == 1
 
 
 def test_acknowledged_tickets_never_breach():
