@@ -82,10 +82,14 @@ def _on_ticket(body: dict[str, Any], ticket: Ticket, svc: Services, run: Attempt
         if not run.done_before("slack_not_configured"):
             run.record("slack_not_configured")
     elif ticket.slack is None:
-        ok, ref = run.call("slack", "post_message", lambda: svc.slack.post_ticket(ticket, dashboard))
-        if ok and isinstance(ref, SlackRef):
-            run.record("slack_posted", channel=ref.channel, ts=ref.ts)
-            ticket = _store(svc, ticket, lambda t: _set_slack(t, ref))
+        posted = _posted_before(svc, ticket.id)
+        if posted is not None:  # an earlier delivery posted, then died before storing the ref
+            ticket = _store(svc, ticket, lambda t: _set_slack(t, posted))
+        else:
+            ok, ref = run.call("slack", "post_message", lambda: svc.slack.post_ticket(ticket, dashboard))
+            if ok and isinstance(ref, SlackRef):
+                run.record("slack_posted", channel=ref.channel, ts=ref.ts)  # the recovery record, first
+                ticket = _store(svc, ticket, lambda t: _set_slack(t, ref))
     elif new_key:
         # The message went out on an earlier delivery while Jira was down: add the Jira button now.
         ok, _ = run.call("slack", "update_message", lambda: svc.slack.update_ticket(
@@ -104,6 +108,14 @@ def _mark_notified(svc: Services) -> Callable[[Ticket], bool]:
         t.advance(Stage.NOTIFIED, svc.clock.now())
         return True
     return notified
+
+
+def _posted_before(svc: Services, ticket_id: str) -> SlackRef | None:
+    """The message an earlier delivery posted, from its audit record (Slack has no label search)."""
+    for entry in reversed(svc.audit.read(ticket_id)):
+        if entry.action == "slack_posted" and entry.details.get("channel") and entry.details.get("ts"):
+            return SlackRef(channel=str(entry.details["channel"]), ts=str(entry.details["ts"]))
+    return None
 
 
 def _set_slack(ticket: Ticket, ref: SlackRef) -> bool:
