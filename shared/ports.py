@@ -78,7 +78,7 @@ class TicketStore(Protocol):
         """The alert-keyed ticket of an Azure alert, by the GUID that ends its alertId."""
 
     def tickets_for_job(self, workspace_id: str | None, job_id: str) -> list[Ticket]:
-        """Tickets of one Databricks job (a later success of the job resolves them)."""
+        """Unresolved tickets of one Databricks job (a later success of the job resolves them)."""
 
     def similar_incidents(self, fingerprint: str, since: datetime, before: datetime, exclude: str,
                           limit: int) -> SimilarIncidents:

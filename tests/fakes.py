@@ -12,7 +12,7 @@ from shared.ports import Mutation, SimilarIncidents, TicketPage, TicketQuery
 from shared.rca.model import RcaResult
 from shared.ticket_facts import TicketFacts, facts_of
 from shared.ticket_query import matches
-from shared.tickets import AuditEntry, Stage, Ticket
+from shared.tickets import AuditEntry, Stage, Ticket, TicketStatus
 
 if TYPE_CHECKING:
     from shared.services import Services
@@ -81,8 +81,8 @@ class FakeTicketStore:
                      if t.dedup_key.startswith("alert:") and alert_guid(t.dedup_key) == guid.strip().lower()), None)
 
     def tickets_for_job(self, workspace_id: str | None, job_id: str) -> list[Ticket]:
-        return [t.model_copy(deep=True) for t in self.tickets.values()
-                if t.job_id == job_id and (workspace_id is None or t.workspace_id == workspace_id)]
+        return [t.model_copy(deep=True) for t in self.tickets.values() if t.job_id == job_id
+                and t.status != TicketStatus.RESOLVED and (workspace_id is None or t.workspace_id == workspace_id)]
 
     def similar_incidents(self, fingerprint: str, since: datetime, before: datetime, exclude: str,
                           limit: int) -> SimilarIncidents:

@@ -27,7 +27,7 @@ from dataclasses import fields
 from typing import Any
 
 from shared.ticket_facts import TicketFacts, facts_of
-from shared.tickets import Stage, Ticket, iso, ticket_created_at
+from shared.tickets import Stage, Ticket, TicketStatus, iso, ticket_created_at
 
 __all__ = ["ticket_keys", "ticket_to_entity", "entity_to_ticket", "index_rows", "month_key",
            "WORK_PARTITION", "safe_key", "alert_guid", "similar_summary", "entity_to_facts", "FACT_SELECT"]
@@ -137,7 +137,7 @@ def index_rows(ticket: Ticket) -> dict[str, dict[str, Any]]:
     if ticket.rca and ticket.rca.fingerprint:
         # Carries what "seen N times before, resolved by ..." shows, so recall reads no ticket rows.
         add(f"fp|{safe_key(ticket.rca.fingerprint)}|{ticket.id}", **similar_summary(ticket))
-    if ticket.job_id:
+    if ticket.job_id and ticket.status != TicketStatus.RESOLVED:  # a later job success looks for these
         add(f"job|{safe_key(ticket.workspace_id or '-')}|{safe_key(ticket.job_id)}|{ticket.id}")
     add(f"month|{month_key(ticket.id)[1:]}")
     return rows
