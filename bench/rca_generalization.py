@@ -10,6 +10,11 @@ held-out fold is disabled, then the held-out fold is scored with the ablated cat
 fire on no dev case at all (written from the public docs) stay on; units a training-fold case also
 triggers stay on.
 
+Two estimates: `--ablate patterns` disables message patterns only (error codes stay: 631 of the
+catalog's 867 codes fire on no dev case, i.e. they were transcribed from the documentation's code
+tables and would be there for unseen documented codes too); `--ablate all` also disables codes, the
+pessimistic bound for failures whose code the catalog does not know. The default prints both.
+
 Printed: per-fold and mean accuracy / macro-F1, pooled out-of-fold scores per seed (every dev case
 predicted once per seed, the closest analogue of one held-out set), mean per-category recall, and
 accuracy by source type (documentation vs GitHub issue / PR threads, from each record's `source`).
@@ -176,6 +181,13 @@ def _by_source(cases: list[dict[str, Any]], predicted: dict[int, str], indices: 
     return {kind: {"n": totals[kind], "accuracy": round(right[kind] / totals[kind], 4)} for kind in sorted(totals)}
 
 
+MODE_NOTES = {
+    "patterns": "message patterns the training folds never need are off; error codes stay (most were transcribed "
+                "from the documentation's code tables, not from dev cases)",
+    "all": "patterns AND codes the training folds never need are off: the pessimistic bound, as if no held-out "
+           "error code were in the catalog",
+    "codes": "only error codes the training folds never need are off",
+}
 ABLATE_KINDS = {"all": {"pattern", "code", "code_pattern"}, "patterns": {"pattern"}, "codes": {"code", "code_pattern"}}
 
 
@@ -277,18 +289,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("cases", nargs="?", type=Path, default=DEFAULT_CASES)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seeds", default="0,1,2", help="comma-separated fold-assignment seeds")
-    parser.add_argument("--ablate", choices=sorted(ABLATE_KINDS), default="all",
-                        help="which units may be disabled: message patterns, error codes, or both (default)")
+    parser.add_argument("--ablate", choices=[*sorted(ABLATE_KINDS), "both"], default="both",
+                        help="which units may be disabled: message patterns only, patterns and codes ('all'), "
+                             "or report both estimates (default)")
     parser.add_argument("--json", action="store_true", help="print the full result as JSON")
     parser.add_argument("--misses", action="store_true", help="list out-of-fold misses")
     args = parser.parse_args(argv)
     with args.cases.open(encoding="utf-8") as handle:
         cases = load_cases(handle)
-    result = run(cases, args.folds, [int(s) for s in args.seeds.split(",") if s.strip()], args.ablate)
+    seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+    modes = ["patterns", "all"] if args.ablate == "both" else [args.ablate]
+    results = [run(cases, args.folds, seeds, mode) for mode in modes]
     if args.json:
-        print(json.dumps(result, indent=2))
-    else:
+        print(json.dumps(results[0] if len(results) == 1 else results, indent=2))
+        return 0
+    for result in results:
+        print(f"### ablate={result['ablate']}: " + MODE_NOTES[result["ablate"]])
         _print_text(result, args.misses)
+        print()
     return 0
 
 

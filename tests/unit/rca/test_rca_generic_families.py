@@ -76,6 +76,12 @@ WORDED_DIFFERENTLY = [
     ("adf", None, "Managed identity token request failed: the identity could not be found for this resource.", C.AUTH_FAILURE),
     ("adf", None, "Failed to acquire a token from Entra ID: MSAL error temporarily unavailable, (503) Service Unavailable.",
      C.PLATFORM_TRANSIENT),
+    # keyword families: "schema", a bare "invalid <setting>", a notebook wrapper with no inner cause
+    ("synapse", None, "Source schema differs from the sink definition for 3 fields; the copy stopped.", C.SCHEMA_MISMATCH),
+    ("databricks_job", None, "java.io.IOException: wasbs://raw@lake.blob.core.windows.net has an invalid endpoint suffix",
+     C.CONFIGURATION_ERROR),
+    ("databricks_job", None, "com.databricks.WorkflowException: com.databricks.NotebookExecutionException: FAILED",
+     C.UPSTREAM_DEPENDENCY_FAILURE),
     # network keyword family
     ("adf", None, "The on-premises SQL Server is offline or unreachable from the integration runtime host.", C.NETWORK_CONNECTIVITY),
 ]
