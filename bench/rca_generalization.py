@@ -155,6 +155,18 @@ def ablate(catalog: Catalog, disabled: set[Unit]) -> Catalog:
     return index_entries(entries)
 
 
+def _unit_count(catalog: Catalog, kinds: set[str]) -> int:
+    count = 0
+    for entry in catalog.entries:
+        if "pattern" in kinds:
+            count += sum(len(top_level_branches(p.pattern)) for p in entry.patterns)
+        if "code" in kinds:
+            count += len(entry.codes)
+        if "code_pattern" in kinds:
+            count += len(entry.code_patterns)
+    return count
+
+
 def stratified_folds(cases: list[dict[str, Any]], folds: int, seed: int) -> list[list[int]]:
     rng = random.Random(seed)
     by_category: dict[str, list[int]] = defaultdict(list)
@@ -229,7 +241,7 @@ def run(cases: list[dict[str, Any]], folds: int, seeds: list[int], ablate_kind: 
         by_source[kind] = round(mean(r["by_source"][kind]["accuracy"] for r in pooled_rows), 4)
     return {
         "cases": len(cases), "folds": folds, "seeds": seeds, "ablate": ablate_kind,
-        "catalog_units": len(hits), "catalog_units_firing": sum(1 for v in hits.values() if v),
+        "catalog_units": _unit_count(catalog, kinds), "catalog_units_firing": len(hits),
         "mean_fold_accuracy": round(mean(r["accuracy"] for r in fold_rows), 4),
         "mean_fold_macro_f1": round(mean(r["macro_f1"] for r in fold_rows), 4),
         "pooled_accuracy": round(mean(r["accuracy"] for r in pooled_rows), 4),
