@@ -127,9 +127,8 @@ def index_rows(ticket: Ticket) -> dict[str, dict[str, Any]]:
     unacknowledged = ticket.is_open and ticket.acknowledged_at is None
     in_flight = ticket.stage != Stage.NOTIFIED
     if unacknowledged or in_flight:
-        add(f"live|{ticket.id}", unacknowledged=unacknowledged, in_flight=in_flight,
-            sla_due_at=ticket.sla_due_at.isoformat() if ticket.sla_due_at else "", sla_status=ticket.sla_status,
-            stage=ticket.stage.value, stage_at=ticket.stage_at.isoformat() if ticket.stage_at else "")
+        # Flags only: a row that changes with every stage would cost a write per stage.
+        add(f"live|{ticket.id}", unacknowledged=unacknowledged, in_flight=in_flight)
     if ticket.jira_key:
         add(f"jira|{safe_key(ticket.jira_key)}")
     if ticket.dedup_key.startswith("alert:"):  # buttons and labels of other tools carry the alert GUID

@@ -21,6 +21,7 @@ class Attempt:
         self.svc = svc
         self.ticket_id = ticket_id
         self.retry: RetryableError | None = None
+        self._trail: list[Any] | None = None  # the audit trail, read once per delivery
 
     def redact(self, text: str) -> str:
         """Belt and braces: no secret reaches the audit trail or the ticket, whatever a peer echoes."""
@@ -40,8 +41,8 @@ class Attempt:
         except IntegrationError as exc:
             retryable = isinstance(exc, RetryableError)
             message = self.redact(exc.detail)
-            self.svc.record(self.ticket_id, ACTOR, f"{system}_failed", operation=operation,
-                            status=exc.status, message=message, retryable=retryable)
+            self.record(f"{system}_failed", operation=operation, status=exc.status, message=message,
+                        retryable=retryable)
             if isinstance(exc, RetryableError):
                 if not best_effort and self.retry is None:
                     self.retry = exc
@@ -61,11 +62,15 @@ class Attempt:
     def done_before(self, action: str, **match: Any) -> bool:
         """Whether the audit trail already shows `action` (with these details): the redelivery guard for
         side effects the ticket row has no field for (comments, escalations)."""
+        if self._trail is None:
+            self._trail = self.svc.audit.read(self.ticket_id)
         return any(e.action == action and all(e.details.get(k) == v for k, v in match.items())
-                   for e in self.svc.audit.read(self.ticket_id))
+                   for e in self._trail)
 
     def record(self, action: str, **details: Any) -> None:
-        self.svc.record(self.ticket_id, ACTOR, action, **details)
+        entry = self.svc.record(self.ticket_id, ACTOR, action, **details)
+        if self._trail is not None:
+            self._trail.append(entry)
 
     def finish(self) -> None:
         """Raise the held retryable error, so Service Bus redelivers once both integrations ran."""

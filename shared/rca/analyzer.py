@@ -106,14 +106,14 @@ class Analyzer:
         alert_free = evidence.model_copy(update={"azure_severity": None})
         intrinsic = self._classify(alert_free)
         hypothesis = intrinsic.model_copy(update={"source": RcaSource.CATALOG})
+        if self.refiner is None:
+            # Catalog only: recomputing (~1 ms) is cheaper than the two storage calls of a cache.
+            return apply_floor(hypothesis, evidence.azure_severity)
         fingerprint = hypothesis.fingerprint
         cached = self._lookup(fingerprint)
         if cached is not None:
             self._count("cache_hits")
             return apply_floor(cached, evidence.azure_severity)
-        if self.refiner is None:
-            self._store(fingerprint, hypothesis)
-            return apply_floor(hypothesis, evidence.azure_severity)
         from shared.rca.gemini import RefinerError
 
         try:

@@ -125,8 +125,8 @@ def test_without_an_analyzer_the_catalog_only_analyzer_is_built(monkeypatch):
     svc.store.create(ticket())
     handle_analyze(BODY, svc)
     stored = svc.store.get(BODY["ticket_id"])
-    assert stored.rca.source == RcaSource.CATALOG
-    assert stored.rca.fingerprint in svc.rca_cache.items
+    assert stored.rca.source == RcaSource.CATALOG and stored.rca.fingerprint
+    assert svc.rca_cache.items == {}  # the catalog is cheaper to rerun than a cache round trip
 
 
 @pytest.mark.parametrize("stage", [Stage.ANALYZED, Stage.NOTIFIED])
