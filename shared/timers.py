@@ -59,6 +59,9 @@ def check_sla(svc: Services) -> Outcome:
             updated, changed = mutate_tracked(svc.store, ticket.id, lambda t: _warn(t, now))
             if updated is not None and changed:
                 svc.record(ticket.id, "sla-monitor", "sla_warning", due=ticket.sla_due_at.isoformat())
+                outcome.messages.append(OutboundMessage(  # a heads-up in the Slack thread (best effort)
+                    svc.settings.notify_queue, {"ticket_id": ticket.id, "stage": "notify", "kind": "sla_warning"},
+                    f"{ticket.id}:sla_warning:{int(ticket.sla_due_at.timestamp())}"))
     return outcome
 
 

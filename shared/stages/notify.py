@@ -12,7 +12,7 @@ from shared.notify.common import dashboard_ticket_url, headline
 from shared.notify.slack_blocks import escape, slack_date
 from shared.ports import Outcome, TicketChange
 from shared.services import Services
-from shared.tickets import SlackRef, Stage, Ticket, TicketStatus
+from shared.tickets import SlackRef, Stage, Ticket, TicketStatus, iso
 
 __all__ = ["handle_notify", "KINDS"]
 
@@ -212,14 +212,15 @@ def _on_status(body: dict[str, Any], ticket: Ticket, svc: Services, run: Attempt
 def _on_sla_breached(body: dict[str, Any], ticket: Ticket, svc: Services, run: Attempt) -> Outcome:
     due = f" by {slack_date(ticket.sla_due_at)}" if ticket.sla_due_at else ""
     link = dashboard_ticket_url(svc.settings.dashboard_url, ticket.id)
+    deadline = iso(ticket.sla_due_at)  # a reopened ticket has a deadline (and an escalation) of its own
     if svc.slack is not None and ticket.slack is not None:
-        if not run.done_before("slack_escalated"):
+        if not run.done_before("slack_escalated", due=deadline):
             mention = "<!here> " if ticket.priority in ("P1", "P2") else ""
             text = (f"{mention}:alarm_clock: *SLA breached*: this {ticket.priority} ticket was not acknowledged"
                     f"{due}. {escape(headline(ticket))} <{link}|Open the ticket>")
             ok, _ = run.call("slack", "thread_reply", lambda: svc.slack.thread_reply(ticket, text))
             if ok:
-                run.record("slack_escalated", priority=ticket.priority, mention=bool(mention))
+                run.record("slack_escalated", priority=ticket.priority, mention=bool(mention), due=deadline)
         ok, _ = run.call("slack", "update_message", lambda: svc.slack.update_ticket(
             ticket, svc.settings.dashboard_url, note="SLA breached: not acknowledged in time"))
         if ok:
@@ -232,9 +233,24 @@ def _on_sla_breached(body: dict[str, Any], ticket: Ticket, svc: Services, run: A
     return Outcome()
 
 
+def _on_sla_warning(body: dict[str, Any], ticket: Ticket, svc: Services, run: Attempt) -> Outcome:
+    """A heads-up in the thread when most of the response window is gone and nobody has acknowledged."""
+    deadline = iso(ticket.sla_due_at)
+    if svc.slack is None or ticket.slack is None or ticket.acknowledged_at or not ticket.is_open \
+            or run.done_before("slack_sla_warning", due=deadline):
+        return Outcome()
+    due = f" at {slack_date(ticket.sla_due_at)}" if ticket.sla_due_at else ""
+    text = f":hourglass_flowing_sand: SLA due{due} and not acknowledged yet ({ticket.priority})."
+    ok, _ = run.call("slack", "thread_reply", lambda: svc.slack.thread_reply(ticket, text), best_effort=True)
+    if ok:
+        run.record("slack_sla_warning", due=deadline)
+    return Outcome()
+
+
 KINDS: dict[str, Callable[[dict[str, Any], Ticket, Services, Attempt], Outcome]] = {
     "ticket": _on_ticket,
     "occurrence": _on_occurrence,
     "status": _on_status,
     "sla_breached": _on_sla_breached,
+    "sla_warning": _on_sla_warning,
 }
