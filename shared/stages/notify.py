@@ -227,8 +227,8 @@ def _on_sla_breached(body: dict[str, Any], ticket: Ticket, svc: Services, run: A
             run.record("slack_updated", reason="sla_breached")
     if svc.jira is not None and ticket.jira_key:
         plain_due = f" by {ticket.sla_due_at:%Y-%m-%d %H:%M} UTC" if ticket.sla_due_at else ""
-        _comment(ticket, "sla_breached", f"SLA breached: this {ticket.priority} ticket was not acknowledged"
-                 f"{plain_due}.", svc, run)
+        _comment(ticket, f"sla_breached:{deadline}", f"SLA breached: this {ticket.priority} ticket was not "
+                 f"acknowledged{plain_due}.", svc, run)
     run.finish()
     return Outcome()
 
