@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -165,7 +164,7 @@ def _announce_repeat(ticket: Ticket, svc: Services) -> None:
     if ticket.stage != Stage.NOTIFIED or ticket.slack is None:
         return
     interval = max(svc.settings.slack_repeat_interval_seconds, 1)
-    bucket = int(time.time() // interval)
+    bucket = int(svc.clock.now().timestamp() // interval)
     body = {"ticket_id": ticket.id, "stage": "notify", "kind": "occurrence"}
     try:
         svc.publisher.send(svc.settings.notify_queue, body, f"{ticket.id}:occurrence:{bucket}")

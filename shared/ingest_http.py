@@ -78,7 +78,7 @@ def _archive(svc: Services, kind: str, raw: bytes, request_id: str, status: int,
         try:
             svc.archive.put(name, raw, metadata)
             return
-        except (IntegrationError, OSError, Exception) as exc:  # the alert itself is already safe
+        except Exception as exc:  # the alert itself is already safe; the archive is best effort
             if attempt:
                 log.error("raw alert not archived: %s", type(exc).__name__,
                           extra={"stage": "ingest", "request_id": request_id})

@@ -59,13 +59,17 @@ class Attempt:
 
         self.svc.store.mutate(self.ticket_id, add)
 
+    def last(self, action: str, **match: Any) -> Any | None:
+        """The newest audit entry for `action` (with these details), read once per delivery."""
+        if self._trail is None:
+            self._trail = self.svc.audit.read(self.ticket_id)
+        return next((e for e in reversed(self._trail)
+                     if e.action == action and all(e.details.get(k) == v for k, v in match.items())), None)
+
     def done_before(self, action: str, **match: Any) -> bool:
         """Whether the audit trail already shows `action` (with these details): the redelivery guard for
         side effects the ticket row has no field for (comments, escalations)."""
-        if self._trail is None:
-            self._trail = self.svc.audit.read(self.ticket_id)
-        return any(e.action == action and all(e.details.get(k) == v for k, v in match.items())
-                   for e in self._trail)
+        return self.last(action, **match) is not None
 
     def record(self, action: str, **details: Any) -> None:
         entry = self.svc.record(self.ticket_id, ACTOR, action, **details)

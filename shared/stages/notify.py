@@ -82,7 +82,7 @@ def _on_ticket(body: dict[str, Any], ticket: Ticket, svc: Services, run: Attempt
         if not run.done_before("slack_not_configured"):
             run.record("slack_not_configured")
     elif ticket.slack is None:
-        posted = _posted_before(svc, ticket.id)
+        posted = _posted_before(run)
         if posted is not None:  # an earlier delivery posted, then died before storing the ref
             ticket = _store(svc, ticket, lambda t: _set_slack(t, posted))
         else:
@@ -110,12 +110,12 @@ def _mark_notified(svc: Services) -> Callable[[Ticket], bool]:
     return notified
 
 
-def _posted_before(svc: Services, ticket_id: str) -> SlackRef | None:
+def _posted_before(run: Attempt) -> SlackRef | None:
     """The message an earlier delivery posted, from its audit record (Slack has no label search)."""
-    for entry in reversed(svc.audit.read(ticket_id)):
-        if entry.action == "slack_posted" and entry.details.get("channel") and entry.details.get("ts"):
-            return SlackRef(channel=str(entry.details["channel"]), ts=str(entry.details["ts"]))
-    return None
+    entry = run.last("slack_posted")
+    if entry is None or not entry.details.get("channel") or not entry.details.get("ts"):
+        return None
+    return SlackRef(channel=str(entry.details["channel"]), ts=str(entry.details["ts"]))
 
 
 def _set_slack(ticket: Ticket, ref: SlackRef) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from devhost.testing import PROJECT_ROOT, DevhostHandle, run_devhost
+from tests.e2e.running import RUNNING
 from tests.fakes_http.databricks_server import DatabricksServer
 
 from .helpers import INGEST_KEY
@@ -22,7 +23,6 @@ VIEWPORT = {"width": 1400, "height": 900}
 # Static Web Apps answers /.auth/me; devhost does not, and the page treats that 404 as "roles unknown".
 EXPECTED_CONSOLE = re.compile(r"Failed to load resource: the server responded with a status of 404")
 
-_hosts: list[DevhostHandle] = []
 
 
 def _ensure_vendored() -> None:
@@ -50,21 +50,12 @@ def devhost(tmp_path_factory: pytest.TempPathFactory, databricks: DatabricksServ
     env.update({"INGEST_API_KEY": INGEST_KEY, "DATABRICKS_HOST": databricks.url, "DATABRICKS_TOKEN": databricks.token})
     handle = run_devhost(env=env, args=["--local-settings", str(tmp_path_factory.mktemp("none") / "absent.json")],
                          timeout=90)
-    _hosts.append(handle)
+    RUNNING.append(handle)
     try:
         yield handle
     finally:
         handle.stop()
-        _hosts.remove(handle)
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
-    """A failed browser test shows the tail of what devhost printed."""
-    outcome = yield
-    report = outcome.get_result()
-    if report.failed and _hosts:
-        report.sections.append(("devhost output (last 80 lines)", "\n".join(_hosts[-1].output().splitlines()[-80:])))
+        RUNNING.remove(handle)
 
 
 # Package scope, not session: Playwright's sync API holds an event loop in the main thread until it

@@ -1,15 +1,17 @@
-"""E2E pipeline fixtures: an isolated `python -m devhost` per test module; failures show its output tail."""
+"""E2E pipeline fixtures: an isolated `python -m devhost` per test module, and fake Jira and Slack servers."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from devhost.testing import DevhostHandle, run_devhost
 from tests.e2e.pipeline.helpers import API_KEY
+from tests.e2e.running import RUNNING
+from tests.fakes_http.jira_server import FakeJira
+from tests.fakes_http.slack_server import FakeSlack
 
 # Every setting an outer environment might carry that would change what the app talks to.
 _ISOLATED = (
@@ -24,7 +26,6 @@ _ISOLATED = (
     "DEVHOST_MAX_DELIVERY_COUNT", "DEVHOST_LOCK_SECONDS", "DEVHOST_LOCAL_USER", "DEVHOST_PORT",
 )
 
-_running: list[DevhostHandle] = []
 
 
 def start_devhost(env: Mapping[str, str | None], tmp: Path) -> DevhostHandle:
@@ -33,7 +34,7 @@ def start_devhost(env: Mapping[str, str | None], tmp: Path) -> DevhostHandle:
     full.update({"INGEST_API_KEY": API_KEY, "DEVHOST_LOG_LEVEL": "INFO"})
     full.update(env)
     handle = run_devhost(env=full, args=["--local-settings", str(tmp / "no-local.settings.json")], timeout=90)
-    _running.append(handle)
+    RUNNING.append(handle)
     return handle
 
 
@@ -50,14 +51,16 @@ def devhost_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callab
     yield make
     for handle in started:
         handle.stop()
-        _running.remove(handle)
+        RUNNING.remove(handle)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
-    """A failed test shows the tail of what its devhost printed (stage errors, tracebacks)."""
-    outcome = yield
-    report = outcome.get_result()
-    if report.failed and _running:
-        tail = "\n".join(_running[-1].output().splitlines()[-120:])
-        report.sections.append(("devhost output (last 120 lines)", tail))
+@pytest.fixture(scope="module")
+def jira() -> Iterator[FakeJira]:
+    with FakeJira() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as server:
+        yield server

@@ -31,12 +31,6 @@ class SlowSlack(FakeSlack):
 
 
 @pytest.fixture(scope="module")
-def jira() -> Iterator[FakeJira]:
-    with FakeJira() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def slack() -> Iterator[SlowSlack]:
     with SlowSlack() as server:
         yield server

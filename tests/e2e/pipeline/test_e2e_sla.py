@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -16,18 +15,6 @@ from tests.fakes_http.slack_server import FakeSlack
 
 SLA_SECONDS = 5
 _runs = itertools.count(660000000001)
-
-
-@pytest.fixture(scope="module")
-def jira() -> Iterator[FakeJira]:
-    with FakeJira() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

@@ -33,18 +33,6 @@ _runs = itertools.count(880000000001)
 
 
 @pytest.fixture(scope="module")
-def jira() -> Iterator[FakeJira]:
-    with FakeJira() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def api(devhost_factory, jira: FakeJira, slack: FakeSlack) -> Api:  # type: ignore[no-untyped-def]
     return api_for(devhost_factory({
         "JIRA_BASE_URL": jira.url, "JIRA_EMAIL": jira.email, "JIRA_API_TOKEN": jira.token,
