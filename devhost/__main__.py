@@ -124,7 +124,8 @@ def run(args: argparse.Namespace) -> int:
         plan = HostPlan(functions=functions, sock=sock, port=port, config=config,
                         signalr_connection=signalr_connection, web_root=web_root, demo=args.demo,
                         component_lines=components.lines, child_pids=components.pids,
-                        announce=lambda line: print(line, flush=True))
+                        announce=lambda line: print(line, flush=True), app_spec=args.app,
+                        host_json=args.host_json, log_level=args.log_level)
         asyncio.run(serve(plan))
         return 0
     except PortInUseError as exc:

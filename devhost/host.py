@@ -26,9 +26,11 @@ from devhost.sb_outputs import SenderPool, ServiceBusClients
 from devhost.sb_pump import QueuePump
 from devhost.signalr import SignalRService
 from devhost.signalr_bindings import connection_info_provider, parse_connection_string, signalr_output_handler
+from devhost.signalr_rest import attach_rest_api
 from devhost.timers import TimerRunner
+from devhost.worker_launch import QueueWorker, start_workers, stop_workers
 
-__all__ = ["HostPlan", "HostStartError", "serve"]
+__all__ = ["HostPlan", "HostStartError", "serve", "hostable", "queue_pumps", "start_queues", "STARTUP_TIMEOUT_SECONDS"]
 
 log = logging.getLogger("devhost")
 STARTUP_TIMEOUT_SECONDS = 30
@@ -48,6 +50,10 @@ class HostPlan:
     component_lines: dict[str, str] | None = None
     child_pids: list[int] | None = None
     announce: Callable[[str], None] = print
+    # What a queue-worker process needs to load the same app (None: pump queues in this process).
+    app_spec: str | None = None
+    host_json: Path | None = None
+    log_level: str = "INFO"
 
 
 def _write_ready_file(plan: HostPlan, base_url: str) -> None:
@@ -76,19 +82,23 @@ def _admin_routes(app: web.Application, signalr: SignalRService, functions: list
     app.router.add_get("/_devhost/status", status)
 
 
-def _describe(http: HttpHost, pumps: list[QueuePump], timers: TimerRunner) -> list[str]:
+def _describe(http: HttpHost, queues: list[str], timers: TimerRunner) -> list[str]:
     lines = [f"  {methods} {route} -> {name}" for methods, route, name in http.routes]
-    lines += [f"  queue {p.source} -> {p.fn.name} (maxConcurrentCalls {p.max_concurrent})" for p in pumps]
+    lines += [f"  {line}" for line in queues]
     lines += [f"  timer {expression} -> {name}" for name, expression in timers.schedules]
     return lines
+
+
+def _queue_lines(pumps: list[QueuePump], where: str) -> list[str]:
+    return [f"queue {p.source} -> {p.fn.name} (maxConcurrentCalls {p.max_concurrent}{where})" for p in pumps]
 
 
 class HostStartError(RuntimeError):
     """The host could not get ready (e.g. Service Bus receivers never attached)."""
 
 
-def _pumps(functions: list[HostedFunction], clients: ServiceBusClients, invoker: Invoker,
-           max_concurrent: int) -> list[QueuePump]:
+def queue_pumps(functions: list[HostedFunction], clients: ServiceBusClients, invoker: Invoker,
+                max_concurrent: int) -> list[QueuePump]:
     pumps = []
     for fn in functions:
         if fn.trigger.type != "serviceBusTrigger":
@@ -100,7 +110,7 @@ def _pumps(functions: list[HostedFunction], clients: ServiceBusClients, invoker:
     return pumps
 
 
-def _hostable(functions: list[HostedFunction], invoker: Invoker) -> list[HostedFunction]:
+def hostable(functions: list[HostedFunction], invoker: Invoker) -> list[HostedFunction]:
     hostable = []
     for fn in functions:
         problems = invoker.check(fn)
@@ -111,25 +121,39 @@ def _hostable(functions: list[HostedFunction], invoker: Invoker) -> list[HostedF
     return hostable
 
 
+async def start_queues(pumps: list[QueuePump], senders: SenderPool, functions: list[HostedFunction]) -> None:
+    """Start the pumps and open the output senders; raise HostStartError if the receivers never attach."""
+    for pump in pumps:
+        pump.start()
+    outputs = {queue_of(b)[0]: b for fn in functions for b in fn.outputs_of("serviceBus")}
+    try:
+        await asyncio.wait_for(asyncio.gather(senders.warm(list(outputs.values())),
+                                              *(p.ready.wait() for p in pumps)), STARTUP_TIMEOUT_SECONDS)
+    except TimeoutError:
+        raise HostStartError(f"Service Bus receivers not attached within {STARTUP_TIMEOUT_SECONDS}s "
+                             f"(is ServiceBusConnection reachable?)") from None
+
+
 def _web_app(plan: HostPlan, http: HttpHost, signalr: SignalRService,
              functions: list[HostedFunction]) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     # Served under /signalr always, and under the connection string's own path when that differs.
     for prefix in dict.fromkeys(["/signalr", urlsplit(signalr.endpoint).path.rstrip("/")]):
         signalr.attach(app, prefix)
+        attach_rest_api(app, signalr, prefix)
     _admin_routes(app, signalr, functions)
     http.attach(app)
     return app
 
 
-def _announce(plan: HostPlan, http: HttpHost, pumps: list[QueuePump], timers: TimerRunner, endpoint: str,
+def _announce(plan: HostPlan, http: HttpHost, queues: list[str], timers: TimerRunner, endpoint: str,
               count: int) -> str:
     base_url = f"http://127.0.0.1:{plan.port}"
     for name, line in (plan.component_lines or {}).items():
         plan.announce(f"{name}: {line}")
     plan.announce(f"signalr: {endpoint} (serverless hub endpoint, JSON hub protocol)")
     plan.announce(f"functions host: {base_url}/{plan.config.route_prefix} ({count} functions)")
-    for line in _describe(http, pumps, timers):
+    for line in _describe(http, queues, timers):
         plan.announce(line)
     _write_ready_file(plan, base_url)
     plan.announce(f"Dashboard: {base_url}/")
@@ -152,10 +176,12 @@ async def serve(plan: HostPlan) -> None:
     executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="function")
     invoker = Invoker(executor, inputs={"signalRConnectionInfo": connection_info_provider(signalr)},
                       outputs={"serviceBus": senders.send, "signalR": signalr_output_handler(signalr)})
-    functions = _hostable(plan.functions, invoker)
+    functions = hostable(plan.functions, invoker)
     # Built before anything listens, so a bad schedule or setting fails startup cleanly.
     timers = TimerRunner(functions, invoker.invoke, override_seconds=env_number("DEVHOST_TIMER_SECONDS", 0) or None)
-    pumps = _pumps(functions, clients, invoker, plan.config.max_concurrent_calls)
+    pumps = queue_pumps(functions, clients, invoker, plan.config.max_concurrent_calls)
+    worker_count = int(env_number("DEVHOST_QUEUE_WORKERS", 1)) if plan.app_spec and pumps else 0
+    workers: list[QueueWorker] = []
     http = HttpHost(functions, invoker.invoke, api_key=os.environ.get("INGEST_API_KEY"),
                     route_prefix=plan.config.route_prefix, web_root=plan.web_root,
                     inject_principal=os.environ.get("DEVHOST_LOCAL_USER", "").lower() != "none")
@@ -167,17 +193,18 @@ async def serve(plan: HostPlan) -> None:
     demo: asyncio.Task[object] | None = None
     try:
         await web.SockSite(runner, plan.sock).start()
-        for pump in pumps:
-            pump.start()
-        outputs = {queue_of(b)[0]: b for fn in functions for b in fn.outputs_of("serviceBus")}
-        try:
-            await asyncio.wait_for(asyncio.gather(senders.warm(list(outputs.values())),
-                                                  *(p.ready.wait() for p in pumps)), STARTUP_TIMEOUT_SECONDS)
-        except TimeoutError:
-            raise HostStartError(f"Service Bus receivers not attached within {STARTUP_TIMEOUT_SECONDS}s "
-                                 f"(is ServiceBusConnection reachable?)") from None
+        if worker_count:
+            # Queue functions run in processes of their own, as on scaled-out instances: the stages
+            # then never hold this process's GIL while it answers HTTP.
+            workers = await start_workers(worker_count, plan.app_spec or "", plan.host_json, plan.log_level)
+            await start_queues([], senders, functions)
+            plan.child_pids = [*(plan.child_pids or []), *(w.pid for w in workers)]
+            queues = _queue_lines(pumps, f", in {worker_count} queue worker process{'es' if worker_count > 1 else ''}")
+        else:
+            await start_queues(pumps, senders, functions)
+            queues = _queue_lines(pumps, "")
         timers.start()
-        base_url = _announce(plan, http, pumps, timers, endpoint, len(functions))
+        base_url = _announce(plan, http, queues, timers, endpoint, len(functions))
         if plan.demo:
             demo = asyncio.create_task(post_demo_alerts(base_url, os.environ.get("INGEST_API_KEY"),
                                                         plan.config.route_prefix))
@@ -187,7 +214,8 @@ async def serve(plan: HostPlan) -> None:
         if demo:
             demo.cancel()
         await timers.stop()
-        await asyncio.gather(*(p.stop() for p in pumps))
+        await asyncio.to_thread(stop_workers, workers)
+        await asyncio.gather(*(p.stop() for p in pumps if not worker_count))
         await signalr.close()
         await runner.cleanup()
         await senders.close()

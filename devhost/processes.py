@@ -11,6 +11,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -62,11 +63,13 @@ def wait_for_ports(ports: list[int], timeout: float, alive: Callable[[], bool] =
 
 
 class ChildProcess:
-    """A started child; its combined output goes to the `devhost.<name>` logger at debug level."""
+    """A started child; its combined output goes to the `devhost.<name>` logger at debug level (or,
+    with `echo`, straight to stderr)."""
 
     def __init__(self, name: str, argv: list[str], env: dict[str, str] | None = None,
-                 cwd: str | None = None) -> None:
+                 cwd: str | None = None, echo: bool = False) -> None:
         self.name = name
+        self._echo = echo  # pass its lines through to our stderr (they are log lines of our own app)
         self.argv = argv
         self._tail: collections.deque[str] = collections.deque(maxlen=40)
         self._lines: list[str] = []
@@ -94,7 +97,10 @@ class ChildProcess:
         for raw in self.proc.stdout:
             line = raw.decode("utf-8", errors="replace").rstrip()
             self._tail.append(line)
-            self._log.debug("%s", line)
+            if self._echo:
+                print(line, file=sys.stderr, flush=True)
+            else:
+                self._log.debug("%s", line)
             with self._line_event:
                 if len(self._lines) < 1000:  # readiness lines come first; don't keep a long log in memory
                     self._lines.append(line)

@@ -12,7 +12,7 @@ from devhost.app_loader import Binding, resolve_setting_expr
 from devhost.invoker import InputProvider, OutputHandler
 from devhost.signalr import SignalRService
 
-__all__ = ["parse_connection_string", "connection_info_provider", "signalr_output_handler"]
+__all__ = ["parse_connection_string", "hub_of", "connection_info_provider", "signalr_output_handler"]
 
 log = logging.getLogger("devhost.signalr")
 _EXPRESSION = re.compile(r"^\{(headers|query)\.([^}]+)\}$", re.IGNORECASE)
@@ -32,7 +32,7 @@ def parse_connection_string(value: str) -> tuple[str, str]:
     return endpoint, lowered["accesskey"]
 
 
-def _hub(binding: Binding) -> str:
+def hub_of(binding: Binding) -> str:
     hub = resolve_setting_expr(str(binding.get("hubName") or ""))
     if not hub:
         raise ValueError(f"SignalR binding '{binding.name}' has no hubName")
@@ -64,7 +64,7 @@ def _user_id(expression: Any, trigger_value: Any) -> str | None:
 def connection_info_provider(service: SignalRService) -> InputProvider:
     def provide(binding: Binding, trigger_value: Any) -> str:
         _check_setting(binding, service)
-        info = service.connection_info(_hub(binding), _user_id(binding.get("userId"), trigger_value))
+        info = service.connection_info(hub_of(binding), _user_id(binding.get("userId"), trigger_value))
         return json.dumps(info)
 
     return provide
@@ -72,6 +72,6 @@ def connection_info_provider(service: SignalRService) -> InputProvider:
 
 def signalr_output_handler(service: SignalRService) -> OutputHandler:
     async def deliver(binding: Binding, value: Any) -> None:
-        await service.publish(_hub(binding), value)
+        await service.publish(hub_of(binding), value)
 
     return deliver

@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = _alias("SLACK_SIGNING_SECRET")
     slack_api_base_url: str | None = _alias("SLACK_API_BASE_URL")
     slack_repeat_interval_seconds: int = Field(default=300, ge=0, validation_alias="SLACK_REPEAT_INTERVAL_SECONDS")
+    # Repeats write an audit line at most this often per ticket (0: every repeat); see ingest._repeat.
+    audit_repeat_interval_seconds: int = Field(default=60, ge=0, validation_alias="AUDIT_REPEAT_INTERVAL_SECONDS")
 
     sla_seconds_p1: int = Field(default=900, gt=0, validation_alias="SLA_SECONDS_P1")
     sla_seconds_p2: int = Field(default=1800, gt=0, validation_alias="SLA_SECONDS_P2")

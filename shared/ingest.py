@@ -4,7 +4,8 @@
 the ticket row is written, then the enrich message is sent. If the send fails the reply is 503 and
 the ticket is flagged; the sender's retry (Azure Monitor retries 503) finds the flag and re-queues
 instead of counting a second occurrence. A creator that dies between storing and queueing is
-covered by later repeats and by the redrive timer. Repeats are one etag-checked row update.
+covered by later repeats and by the redrive timer. Repeats are one etag-checked row update (plus
+an audit line at most once a minute per ticket).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from shared.alerts import Alert, AlertEvent
@@ -118,13 +120,18 @@ def _repeat(ticket_id: str, alert: Alert, key: str, svc: Services, result: Inges
     503 resumes it instead: it is the same notice, so it is not counted twice."""
     now = svc.clock.now()
     resumed: list[bool] = []
+    audited: list[int] = []  # alerts the audit line about to be written covers (none: no line)
 
     def change(ticket: Ticket) -> None:
         # Only a ticket still waiting for its first stage can be the subject of a 503'd delivery.
         resumed[:] = [ticket.enqueue_pending and ticket.stage == Stage.INGESTED]
         ticket.enqueue_pending = False
+        audited.clear()
         if not resumed[0]:
             add_occurrence(ticket, alert, now, svc.settings)
+            if _audit_due(ticket, now, svc.settings.audit_repeat_interval_seconds):
+                audited.append(ticket.occurrences - ticket.occurrences_audited)
+                ticket.occurrences_audited, ticket.occurrence_audited_at = ticket.occurrences, now
 
     ticket = svc.store.mutate(ticket_id, change)
     if ticket is None:
@@ -136,13 +143,23 @@ def _repeat(ticket_id: str, alert: Alert, key: str, svc: Services, result: Inges
         return _result("created", ticket, key)
     occurrences = ticket.occurrences
     result.outcome.changes.append(TicketChange("occurrence", ticket))
-    result.deferred += [lambda: svc.record(ticket.id, "ingest", "occurrence", occurrences=occurrences,
-                                           alert_id=alert.alert_id, signal=alert.signal),
-                        lambda: _announce_repeat(ticket, svc)]
+    result.deferred.append(lambda: _announce_repeat(ticket, svc))
+    if audited:
+        result.deferred.append(lambda: svc.record(ticket.id, "ingest", "occurrence", occurrences=occurrences,
+                                                  alerts=audited[0], alert_id=alert.alert_id, signal=alert.signal))
     stalled = ticket.stage == Stage.INGESTED and (now - (ticket.stage_at or now)).total_seconds() > STALL_SECONDS
     if stalled:  # its creator may have died between storing and queueing: queue it again
         result.deferred.append(lambda: _feed(svc, ticket))
     return _result("duplicate", ticket, key)
+
+
+def _audit_due(ticket: Ticket, now: datetime, interval: int) -> bool:
+    """A flapping alert must not flood the trail (an append blob also holds at most 50,000 blocks):
+    the first repeat gets its line at once, later ones at most once per interval, each line saying
+    how many alerts it covers. Every alert body stays in the raw archive with its ticket id. The
+    decision is part of the etag-checked update, so instances never both write the same line."""
+    last = ticket.occurrence_audited_at
+    return interval <= 0 or last is None or (now - last).total_seconds() >= interval
 
 
 def _feed(svc: Services, ticket: Ticket) -> None:

@@ -55,6 +55,10 @@ param slaSecondsP4 int = 86400
 @description('Fraction of the SLA after which a ticket is "at risk" (a decimal string; Bicep has no float).')
 param slaWarningFraction string = '0.8'
 param slackRepeatIntervalSeconds int = 300
+param auditRepeatIntervalSeconds int = 60
+@description('HTTP stack under the storage SDKs: pooled (http.client, less CPU) or requests (honours proxies).')
+@allowed(['pooled', 'requests'])
+param storageTransport string = 'pooled'
 param resolveClosesTicket bool = false
 param durationWarningsEnabled bool = true
 param redriveAfterSeconds int = 900
@@ -217,6 +221,8 @@ var contractSettings = {
   SLACK_CHANNEL: slackChannel
   SLACK_API_BASE_URL: ''
   SLACK_REPEAT_INTERVAL_SECONDS: string(slackRepeatIntervalSeconds)
+  AUDIT_REPEAT_INTERVAL_SECONDS: string(auditRepeatIntervalSeconds)
+  STORAGE_TRANSPORT: storageTransport
   SLA_SECONDS_P1: string(slaSecondsP1)
   SLA_SECONDS_P2: string(slaSecondsP2)
   SLA_SECONDS_P3: string(slaSecondsP3)

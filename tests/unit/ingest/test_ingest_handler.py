@@ -47,6 +47,32 @@ def test_repeats_raise_occurrences_and_never_open_a_second_ticket():
     assert len(svc.publisher.to(svc.settings.enrich_queue)) == 1
 
 
+def _occurrence_lines(svc, ticket_id):
+    return [e.details for e in svc.audit.entries[ticket_id] if e.action == "occurrence"]
+
+
+def test_repeats_write_an_audit_line_at_most_once_per_interval_saying_how_many_alerts_it_covers():
+    svc = fake_services()
+    raw = sample("databricks_webhook/derived_job_run_failure_realistic.json")
+    ticket_id = post(svc, "databricks", raw)[1]["results"][0]["ticket_id"]
+    for _ in range(4):  # the first repeat is written at once; the next three fall in the same minute
+        svc.clock.advance(5)
+        post(svc, "databricks", raw)
+    assert [(d["occurrences"], d["alerts"]) for d in _occurrence_lines(svc, ticket_id)] == [(2, 1)]
+    svc.clock.advance(60)
+    assert post(svc, "databricks", raw)[1]["results"][0]["occurrences"] == 6
+    assert [(d["occurrences"], d["alerts"]) for d in _occurrence_lines(svc, ticket_id)] == [(2, 1), (6, 4)]
+    assert svc.store.get(ticket_id).occurrences == 6  # the count itself is exact whatever the trail says
+
+
+def test_an_interval_of_zero_audits_every_repeat(monkeypatch):
+    monkeypatch.setenv("AUDIT_REPEAT_INTERVAL_SECONDS", "0")
+    svc = fake_services()
+    raw = sample("databricks_webhook/derived_job_run_failure_realistic.json")
+    ticket_id = [post(svc, "databricks", raw) for _ in range(4)][0][1]["results"][0]["ticket_id"]
+    assert [(d["occurrences"], d["alerts"]) for d in _occurrence_lines(svc, ticket_id)] == [(2, 1), (3, 1), (4, 1)]
+
+
 def test_a_task_level_notification_joins_its_parent_runs_ticket():
     svc = fake_services()
     job = post(svc, "databricks", sample("databricks_webhook/derived_job_run_failure_realistic.json"))[1]
