@@ -42,9 +42,12 @@ class IngestResult:
     # the reply's content is known before they finish, so they need not wait for each other.
     deferred: list[Callable[[], Any]] = field(default_factory=list)
 
+    def take_deferred(self) -> list[Callable[[], Any]]:
+        calls, self.deferred = self.deferred, []
+        return calls
+
     def finish(self) -> None:
-        run_together(*self.deferred)
-        self.deferred.clear()
+        run_together(*self.take_deferred())
 
 
 def enrich_message(svc: Services, ticket_id: str) -> tuple[str, dict[str, Any], str]:

@@ -49,7 +49,8 @@ def handle_alert_request(kind: str, raw: bytes, svc: Services | None = None,
     except IntegrationError as exc:  # storage down: the sender retries a 503 (Azure Monitor does)
         status, error = 503, _unavailable(exc)
     try:
-        run_together(lambda: _archive(svc, kind, raw, request_id, status, result), result.finish)
+        # One level of concurrency: the archive, the queue send and the audit line all at once.
+        run_together(lambda: _archive(svc, kind, raw, request_id, status, result), *result.take_deferred())
     except (ApiError, IntegrationError) as exc:  # the pipeline could not be fed: a 503 the sender retries
         error = exc if isinstance(exc, ApiError) else _unavailable(exc)
         status = error.status

@@ -56,7 +56,9 @@ class TicketStore(Protocol):
     def create(self, ticket: Ticket) -> bool:
         """Atomic insert-if-absent. True if this call created it, False if it already existed."""
 
-    def get(self, ticket_id: str) -> Ticket | None: ...
+    def get(self, ticket_id: str, *, recent: bool = False) -> Ticket | None:
+        """The stored ticket. `recent=True` accepts the copy this process last wrote, which may miss
+        another instance's later write: only for decisions a later etag-checked mutate re-checks."""
 
     def mutate(self, ticket_id: str, change: Mutation) -> Ticket | None:
         """Read, apply `change`, write back with an etag check; retried on conflicts, so `change`

@@ -41,7 +41,7 @@ class FakeTicketStore:
             self.tickets[ticket.id] = ticket.model_copy(deep=True)
             return True
 
-    def get(self, ticket_id: str) -> Ticket | None:
+    def get(self, ticket_id: str, *, recent: bool = False) -> Ticket | None:
         with self._lock:
             found = self.tickets.get(ticket_id)
             return found.model_copy(deep=True) if found else None

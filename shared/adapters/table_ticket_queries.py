@@ -57,7 +57,7 @@ class TicketQueries:
     _tickets: Any
     _work: Any
 
-    def get(self, ticket_id: str) -> Ticket | None:  # provided by the store
+    def get(self, ticket_id: str, *, recent: bool = False) -> Ticket | None:  # provided by the store
         raise NotImplementedError
 
     def list(self, query: TicketQuery) -> TicketPage:

@@ -98,7 +98,12 @@ class TableTicketStore(TicketQueries):
         return True
 
     # -- reads -----------------------------------------------------------------------------
-    def get(self, ticket_id: str) -> Ticket | None:
+    def get(self, ticket_id: str, *, recent: bool = False) -> Ticket | None:
+        if recent:
+            with self._lock:
+                cached = self._recent.get(ticket_id)
+            if cached is not None:
+                return cached[0].model_copy(deep=True)
         found = self._read(ticket_id)
         return found[0] if found else None
 

@@ -86,7 +86,9 @@ def _apply(svc: Services, ticket: Ticket, rca: RcaResult, items: list[dict[str, 
 def handle_analyze(body: dict[str, Any], svc: Services) -> Outcome:
     """`{"ticket_id", "stage": "analyze"}` -> the ticket carries its RCA; one notify message."""
     ticket_id = str(body.get("ticket_id") or "")
-    ticket = svc.store.get(ticket_id) if ticket_id else None
+    # The copy enrich just wrote here will do: analysis reads what enrich stored, and the mutate
+    # below is etag-checked, so a newer write elsewhere (a repeat, an ack) is re-read and kept.
+    ticket = svc.store.get(ticket_id, recent=True) if ticket_id else None
     if ticket is None:
         return Outcome()
     if ticket.stage in _DONE:

@@ -198,3 +198,33 @@ def test_the_official_javascript_client_connects_receives_and_reconnects(sample_
 def test_negotiate_query_carries_the_hub_name(sample_host: DevhostHandle) -> None:
     info = _connection_info(sample_host)
     assert parse_qs(urlsplit(info["url"]).query) == {"hub": ["samples"]}
+
+
+def _rest_token(handle: DevhostHandle, url: str, key: str | None = None) -> str:
+    access_key = key or handle.settings["AzureSignalRConnectionString"].split("AccessKey=")[1].split(";")[0]
+    return hs256.encode({"aud": url, "exp": int(time.time()) + 60}, access_key)
+
+
+def test_the_rest_api_publishes_for_other_processes_with_a_token_for_exactly_that_url(
+        sample_host: DevhostHandle) -> None:
+    url = sample_host.url("/signalr/api/v1/hubs/samples")
+    message = json.dumps({"target": "fromRest", "arguments": [{"n": 7}]})
+
+    async def scenario() -> list:
+        client = await HubClient().connect(sample_host.url("/api"))
+        try:
+            refusals = [await asyncio.to_thread(requests.post, url, data=message, headers=headers, timeout=10)
+                        for headers in ({}, {"Authorization": f"Bearer {_rest_token(sample_host, url + '/x')}"},
+                                        {"Authorization": f"Bearer {_rest_token(sample_host, url, 'wrong-key')}"})]
+            assert [r.status_code for r in refusals] == [401, 401, 401]
+            bad = await asyncio.to_thread(requests.post, url, data="[1]", timeout=10,
+                                          headers={"Authorization": f"Bearer {_rest_token(sample_host, url)}"})
+            assert bad.status_code == 400
+            sent = await asyncio.to_thread(requests.post, url, data=message, timeout=10,
+                                           headers={"Authorization": f"Bearer {_rest_token(sample_host, url)}"})
+            assert sent.status_code == 202
+            return await client.next_invocation("fromRest", timeout=10)
+        finally:
+            await client.close()
+
+    assert asyncio.run(scenario()) == [{"n": 7}]

@@ -135,6 +135,26 @@ def test_two_stores_on_separate_clients_stay_consistent(store, request, unique):
     assert store.mutate(ticket.id, lambda t: setattr(t, "occurrences", t.occurrences + 1)).occurrences == 4
 
 
+def test_a_recent_read_is_a_private_copy_and_a_fresh_read_sees_other_writers(store, request, unique):
+    ticket = make_ticket(7, T0)
+    store.create(ticket)
+    store.mutate(ticket.id, lambda t: setattr(t, "occurrences", 2))
+    copy = store.get(ticket.id, recent=True)
+    assert copy.occurrences == 2
+    copy.occurrences = 99  # callers may edit what they get
+    assert store.get(ticket.id, recent=True).occurrences == 2
+    if isinstance(store, FakeTicketStore):
+        return
+    from shared.adapters.storage_clients import table_service
+    from shared.adapters.table_ticket_store import TableTicketStore
+
+    other = TableTicketStore(table_service(request.getfixturevalue("storage_settings")), prefix=f"t{unique}")
+    other.mutate(ticket.id, lambda t: setattr(t, "occurrences", 3))
+    assert store.get(ticket.id).occurrences == 3  # a plain get always reads
+    # The recent copy may be stale, and a mutate from it still lands on the newest row.
+    assert store.mutate(ticket.id, lambda t: setattr(t, "occurrences", t.occurrences + 1)).occurrences == 4
+
+
 def test_similar_incidents_count_recent_and_resolver_from_the_index(store):
     def rca(fp: str) -> RcaResult:
         return RcaResult(category=Category.TIMEOUT, error_type="x", root_cause="y", fingerprint=fp)
