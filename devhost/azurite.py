@@ -30,10 +30,17 @@ def storage_connection_string(blob_port: int, queue_port: int, table_port: int, 
 
 @dataclass
 class Azurite:
-    process: ChildProcess
+    """One Azurite process per service: Node runs each on one event loop, so blob appends (the audit
+    trail) and table writes (tickets) no longer queue behind each other."""
+
+    processes: list[ChildProcess]
     blob_port: int
     queue_port: int
     table_port: int
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.processes]
 
     @property
     def connection_string(self) -> str:
@@ -45,33 +52,39 @@ class Azurite:
                 f"table http://127.0.0.1:{self.table_port}")
 
     def stop(self) -> None:
-        self.process.stop()
+        for process in self.processes:
+            process.stop()
 
 
-def _binary(project_root: Path) -> str:
-    local = project_root / "node_modules" / ".bin" / "azurite"
+def _binary(project_root: Path, name: str) -> str:
+    local = project_root / "node_modules" / ".bin" / name
     if local.exists():
         return str(local)
-    found = shutil.which("azurite")
+    found = shutil.which(name)
     if not found:
-        raise ChildProcessError_("azurite not found: run `npm install` in the project root (or pass --no-azurite)")
+        raise ChildProcessError_(f"{name} not found: run `npm install` in the project root (or pass --no-azurite)")
     return found
 
 
 def start_azurite(project_root: Path, ports: tuple[int, int, int] | None = None) -> Azurite:
-    """Start Azurite and wait until blob, queue and table all accept connections."""
+    """Start Azurite's blob, queue and table services and wait until all three accept connections."""
     chosen = ports or (free_port(), free_port(), free_port())
     if ports:
         for service, port in zip(("blob", "queue", "table"), ports, strict=True):
             if port_in_use(port):
                 raise PortInUseError(f"azurite {service} port {port} is already in use")
-    blob, queue, table = chosen
-    argv = [_binary(project_root), "--inMemoryPersistence", "--silent", "--skipApiVersionCheck",
-            "--disableTelemetry", "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
-            "--blobPort", str(blob), "--queuePort", str(queue), "--tablePort", str(table)]
-    process = ChildProcess("azurite", argv, env=dict(os.environ), cwd=str(project_root))
-    if not wait_for_ports([blob, queue, table], READY_TIMEOUT_SECONDS, alive=process.alive):
-        tail = process.tail()
-        process.stop()
-        raise ChildProcessError_(f"azurite did not open ports {blob}/{queue}/{table}; its output:\n{tail or '(none)'}")
-    return Azurite(process, blob, queue, table)
+    processes: list[ChildProcess] = []
+    try:
+        for service, port in zip(("blob", "queue", "table"), chosen, strict=True):
+            argv = [_binary(project_root, f"azurite-{service}"), "--inMemoryPersistence", "--silent",
+                    "--skipApiVersionCheck", "--disableTelemetry", f"--{service}Host", "127.0.0.1",
+                    f"--{service}Port", str(port)]
+            processes.append(ChildProcess(f"azurite-{service}", argv, env=dict(os.environ), cwd=str(project_root)))
+        if not wait_for_ports(list(chosen), READY_TIMEOUT_SECONDS, alive=lambda: all(p.alive() for p in processes)):
+            tails = "\n".join(f"[{p.name}] {p.tail() or '(no output)'}" for p in processes)
+            raise ChildProcessError_(f"azurite did not open ports {'/'.join(map(str, chosen))}; its output:\n{tails}")
+    except BaseException:
+        for process in processes:
+            process.stop()
+        raise
+    return Azurite(processes, *chosen)

@@ -39,7 +39,8 @@ class Components:
 
     @property
     def pids(self) -> list[int]:
-        return [child.process.pid for child in (self.azurite, self.servicebus) if child is not None]
+        return [*(self.azurite.pids if self.azurite else []),
+                *([self.servicebus.process.pid] if self.servicebus else [])]
 
     def stop(self) -> None:
         for child in (self.servicebus, self.azurite):

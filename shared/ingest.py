@@ -132,7 +132,8 @@ def _repeat(ticket_id: str, alert: Alert, key: str, svc: Services, result: Inges
         audited.clear()
         if not resumed[0]:
             add_occurrence(ticket, alert, now, svc.settings)
-            if _audit_due(ticket, now, svc.settings.audit_repeat_interval_seconds):
+            # A run that enrichment folded in is news, not noise: it always gets its line.
+            if alert.signal == "enrichment" or _audit_due(ticket, now, svc.settings.audit_repeat_interval_seconds):
                 audited.append(ticket.occurrences - ticket.occurrences_audited)
                 ticket.occurrences_audited, ticket.occurrence_audited_at = ticket.occurrences, now
 

@@ -102,8 +102,8 @@ def test_sigterm_and_ctrl_c_stop_devhost_and_every_child(state_dir: Path) -> Non
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
         handle = run_devhost("tests.integration.devhost.sample_app:app", sample_env(state_dir),
                              args=["--host-json", str(HERE / "host.json")])
-        children = handle.child_pids  # Azurite, the Service Bus emulator, one queue worker
-        assert len(children) == 3 and all(_alive(pid) for pid in children)
+        children = handle.child_pids  # Azurite blob/queue/table, the Service Bus emulator, one queue worker
+        assert len(children) == 5 and all(_alive(pid) for pid in children)
         handle.process.send_signal(stop_signal)
         assert handle.process.wait(timeout=20) == 0
         wait_for(lambda pids=children: not any(_alive(pid) for pid in pids), timeout=10)
@@ -113,10 +113,10 @@ def test_sigterm_and_ctrl_c_stop_devhost_and_every_child(state_dir: Path) -> Non
 def test_children_die_even_when_devhost_is_killed(tmp_path: Path) -> None:
     handle = run_devhost(TINY_APP, {**TINY_ENV, "TINY_STATE_DIR": str(tmp_path), "AzureWebJobsStorage": None},
                          args=["--no-servicebus"])
-    (azurite,) = handle.child_pids
-    assert _alive(azurite)
+    azurite = handle.child_pids  # its blob, queue and table services
+    assert len(azurite) == 3 and all(_alive(pid) for pid in azurite)
     handle.process.kill()
     handle.process.wait(timeout=10)
     started = time.monotonic()
-    wait_for(lambda: not _alive(azurite), timeout=10)
+    wait_for(lambda: not any(_alive(pid) for pid in azurite), timeout=10)
     assert time.monotonic() - started < 10
