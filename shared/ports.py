@@ -100,6 +100,9 @@ class AuditLog(Protocol):
 
     def append(self, ticket_id: str, entry: AuditEntry) -> None: ...
 
+    def append_many(self, ticket_id: str, entries: list[AuditEntry]) -> None:
+        """Append several entries in one atomic write (nothing is written for an empty list)."""
+
     def read(self, ticket_id: str) -> list[AuditEntry]: ...
 
 

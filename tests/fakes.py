@@ -104,14 +104,20 @@ class FakeTicketStore:
 class FakeAuditLog:
     def __init__(self) -> None:
         self.entries: dict[str, list[AuditEntry]] = {}
+        self.reads = self.writes = 0  # round trips a real log would make
 
     def start(self, ticket_id: str) -> None:
         self.entries.setdefault(ticket_id, [])
 
     def append(self, ticket_id: str, entry: AuditEntry) -> None:
-        self.entries.setdefault(ticket_id, []).append(entry.model_copy(deep=True))
+        self.append_many(ticket_id, [entry])
+
+    def append_many(self, ticket_id: str, entries: list[AuditEntry]) -> None:
+        self.writes += bool(entries)
+        self.entries.setdefault(ticket_id, []).extend(e.model_copy(deep=True) for e in entries)
 
     def read(self, ticket_id: str) -> list[AuditEntry]:
+        self.reads += 1
         return list(self.entries.get(ticket_id, []))
 
     def actions(self, ticket_id: str) -> list[str]:

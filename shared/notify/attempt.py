@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from shared.errors import IntegrationError, PermanentError, RetryableError
 from shared.services import Services
-from shared.tickets import iso
+from shared.tickets import AuditEntry, iso
 
 __all__ = ["Attempt", "ACTOR"]
 
@@ -22,6 +22,7 @@ class Attempt:
         self.ticket_id = ticket_id
         self.retry: RetryableError | None = None
         self._trail: list[Any] | None = None  # the audit trail, read once per delivery
+        self._pending: list[AuditEntry] = []
 
     def redact(self, text: str) -> str:
         """Belt and braces: no secret reaches the audit trail or the ticket, whatever a peer echoes."""
@@ -72,11 +73,23 @@ class Attempt:
         return self.last(action, **match) is not None
 
     def record(self, action: str, **details: Any) -> None:
-        entry = self.svc.record(self.ticket_id, ACTOR, action, **details)
+        """Append now (with any notes still pending, in order): for records a redelivery relies on."""
+        self._pending.append(AuditEntry(at=self.svc.clock.now(), actor=ACTOR, action=action, details=details))
+        self.flush()
+
+    def note(self, action: str, **details: Any) -> None:
+        """An informational entry, written with the next record or at `finish` (one write for several)."""
+        self._pending.append(AuditEntry(at=self.svc.clock.now(), actor=ACTOR, action=action, details=details))
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, []
+        self.svc.audit.append_many(self.ticket_id, pending)
         if self._trail is not None:
-            self._trail.append(entry)
+            self._trail.extend(pending)
 
     def finish(self) -> None:
-        """Raise the held retryable error, so Service Bus redelivers once both integrations ran."""
+        """Write pending notes, then raise the held retryable error, so Service Bus redelivers once
+        both integrations ran."""
+        self.flush()
         if self.retry is not None:
             raise self.retry

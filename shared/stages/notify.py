@@ -42,8 +42,9 @@ def _store(svc: Services, ticket: Ticket, change: Callable[[Ticket], bool | None
 def _ensure_jira(ticket: Ticket, svc: Services, run: Attempt) -> tuple[Ticket, bool]:
     """The Jira issue, found or created. Returns the ticket and whether its key is new this delivery."""
     if svc.jira is None:
-        if not run.done_before("jira_not_configured"):
-            run.record("jira_not_configured")
+        # Noted once, by the delivery that notifies the ticket; no need to read the trail for it.
+        if ticket.stage != Stage.NOTIFIED:
+            run.note("jira_not_configured")
         return ticket, False
     if ticket.jira_key:
         return ticket, False  # stored on an earlier delivery: no search, no create
@@ -79,8 +80,8 @@ def _on_ticket(body: dict[str, Any], ticket: Ticket, svc: Services, run: Attempt
         return Outcome(changes=[TicketChange("ticketed", _store(svc, ticket, _mark_notified(svc)))])
     ticket, new_key = _ensure_jira(ticket, svc, run)
     if svc.slack is None:
-        if not run.done_before("slack_not_configured"):
-            run.record("slack_not_configured")
+        if ticket.stage != Stage.NOTIFIED:
+            run.note("slack_not_configured")
     elif ticket.slack is None:
         posted = _posted_before(run)
         if posted is not None:  # an earlier delivery posted, then died before storing the ref

@@ -49,6 +49,17 @@ def test_audit_is_append_only_and_ordered(parts):
     assert parts["audit"].read("T-none") == []
 
 
+def test_several_audit_entries_go_in_one_append_and_none_writes_nothing(parts):
+    at = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
+    parts["audit"].append("T3", AuditEntry(at=at, actor="ingest", action="created"))
+    parts["audit"].append_many("T3", [AuditEntry(at=at, actor="notify", action=f"n{i}", details={"i": i})
+                                      for i in range(3)])
+    parts["audit"].append_many("T3", [])
+    parts["audit"].append_many("T-new", [AuditEntry(at=at, actor="notify", action="first")])  # creates the blob
+    assert [e.action for e in parts["audit"].read("T3")] == ["created", "n0", "n1", "n2"]
+    assert [e.action for e in parts["audit"].read("T-new")] == ["first"]
+
+
 def test_concurrent_first_audit_entries_are_all_kept(real):
     at = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
     threads = [threading.Thread(target=real["audit"].append,

@@ -109,7 +109,9 @@ def test_secrets_never_reach_the_audit_trail_or_the_ticket() -> None:
 
 def test_unconfigured_integrations_are_skipped_with_one_audit_note() -> None:
     svc = services(jira=None, slack=None)
+    reads, writes = svc.audit.reads, svc.audit.writes
     handle_notify(TICKET_MSG, svc)
+    assert (svc.audit.reads - reads, svc.audit.writes - writes) == (0, 1)  # both notes in one append
     handle_notify(TICKET_MSG, svc)
     assert actions(svc) == ["jira_not_configured", "slack_not_configured"]
     assert stored(svc).stage == Stage.NOTIFIED
