@@ -28,7 +28,7 @@ from devhost.signalr import SignalRService
 from devhost.signalr_bindings import connection_info_provider, parse_connection_string, signalr_output_handler
 from devhost.signalr_rest import attach_rest_api
 from devhost.timers import TimerRunner
-from devhost.worker_launch import QueueWorker, start_workers, stop_workers
+from devhost.worker_launch import QueueWorker, start_workers, stop_workers, supervise
 
 __all__ = ["HostPlan", "HostStartError", "serve", "hostable", "queue_pumps", "start_queues", "STARTUP_TIMEOUT_SECONDS"]
 
@@ -182,6 +182,7 @@ async def serve(plan: HostPlan) -> None:
     pumps = queue_pumps(functions, clients, invoker, plan.config.max_concurrent_calls)
     worker_count = int(env_number("DEVHOST_QUEUE_WORKERS", 1)) if plan.app_spec and pumps else 0
     workers: list[QueueWorker] = []
+    supervisor: asyncio.Task[None] | None = None
     http = HttpHost(functions, invoker.invoke, api_key=os.environ.get("INGEST_API_KEY"),
                     route_prefix=plan.config.route_prefix, web_root=plan.web_root,
                     inject_principal=os.environ.get("DEVHOST_LOCAL_USER", "").lower() != "none")
@@ -197,6 +198,7 @@ async def serve(plan: HostPlan) -> None:
             # Queue functions run in processes of their own, as on scaled-out instances: the stages
             # then never hold this process's GIL while it answers HTTP.
             workers = await start_workers(worker_count, plan.app_spec or "", plan.host_json, plan.log_level)
+            supervisor = asyncio.create_task(supervise(workers, plan.app_spec or "", plan.host_json, plan.log_level))
             await start_queues([], senders, functions)
             plan.child_pids = [*(plan.child_pids or []), *(w.pid for w in workers)]
             queues = _queue_lines(pumps, f", in {worker_count} queue worker process{'es' if worker_count > 1 else ''}")
@@ -214,6 +216,9 @@ async def serve(plan: HostPlan) -> None:
         if demo:
             demo.cancel()
         await timers.stop()
+        if supervisor is not None:
+            supervisor.cancel()
+            await asyncio.gather(supervisor, return_exceptions=True)
         await asyncio.to_thread(stop_workers, workers)
         await asyncio.gather(*(p.stop() for p in pumps if not worker_count))
         await signalr.close()

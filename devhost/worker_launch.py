@@ -1,16 +1,19 @@
-"""Start and stop devhost's queue-worker processes (`python -m devhost.queue_worker`)."""
+"""Start, supervise and stop devhost's queue-worker processes (`python -m devhost.queue_worker`)."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from devhost.processes import ChildProcess
+from devhost.processes import ChildProcess, ChildProcessError_
 
-__all__ = ["QueueWorker", "start_workers", "stop_workers", "READY_LINE"]
+__all__ = ["QueueWorker", "start_workers", "supervise", "stop_workers", "READY_LINE"]
+
+log = logging.getLogger("devhost")
 
 READY_LINE = "queue worker ready"
 READY_TIMEOUT_SECONDS = 45
@@ -19,6 +22,7 @@ READY_TIMEOUT_SECONDS = 45
 @dataclass
 class QueueWorker:
     process: ChildProcess
+    index: int
 
     @property
     def pid(self) -> int:
@@ -34,7 +38,7 @@ def _launch(index: int, app_spec: str, host_json: Path | None, log_level: str) -
     root = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), root, env.get("PYTHONPATH")]))
     env["PYTHONUNBUFFERED"] = "1"
-    return QueueWorker(ChildProcess(f"queue-worker-{index}", argv, env=env, cwd=os.getcwd(), echo=True))
+    return QueueWorker(ChildProcess(f"queue-worker-{index}", argv, env=env, cwd=os.getcwd(), echo=True), index)
 
 
 async def start_workers(count: int, app_spec: str, host_json: Path | None, log_level: str) -> list[QueueWorker]:
@@ -47,6 +51,25 @@ async def start_workers(count: int, app_spec: str, host_json: Path | None, log_l
         await asyncio.to_thread(stop_workers, workers)
         raise
     return workers
+
+
+async def supervise(workers: list[QueueWorker], app_spec: str, host_json: Path | None, log_level: str,
+                    interval: float = 2.0) -> None:
+    """Restart a worker that exits: a crashed worker must not silently stop every stage. Runs until
+    cancelled; replacements go into `workers` at once, so `stop_workers` always sees every process."""
+    while True:
+        await asyncio.sleep(interval)
+        for slot, worker in enumerate(workers):
+            if worker.process.alive():
+                continue
+            log.error("queue worker %d exited with code %s; restarting it. Its last output:\n%s", worker.index,
+                      worker.process.proc.returncode, worker.process.tail() or "(none)")
+            workers[slot] = fresh = _launch(worker.index, app_spec, host_json, log_level)
+            try:
+                await asyncio.to_thread(fresh.process.wait_for_line, READY_LINE, READY_TIMEOUT_SECONDS)
+                log.warning("queue worker %d is back (pid %d)", fresh.index, fresh.pid)
+            except ChildProcessError_ as exc:  # tried again on the next round
+                log.error("queue worker %d did not come back: %s", fresh.index, exc)
 
 
 def stop_workers(workers: list[QueueWorker]) -> None:

@@ -86,7 +86,8 @@ class _Connection:
 
     def __init__(self, origin: Origin, timeout: float, tls: ssl.SSLContext | None) -> None:
         scheme, host, port = origin
-        self.host_header = host if port == (443 if scheme == "https" else 80) else f"{host}:{port}"
+        name = f"[{host}]" if ":" in host else host  # an IPv6 literal keeps its brackets in Host
+        self.host_header = name if port == (443 if scheme == "https" else 80) else f"{name}:{port}"
         sock = socket.create_connection((host, port), timeout=timeout)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -129,3 +129,24 @@ def test_concurrency_follows_host_json_and_locks_are_renewed(sample_host: Devhos
     with ServiceBusClient.from_connection_string(sample_host.settings["ServiceBusConnection"]) as client:
         with client.get_queue_receiver("sample-slow") as receiver:
             assert receiver.peek_messages(max_message_count=10, sequence_number=0) == []
+
+
+def test_a_queue_worker_that_dies_is_restarted_and_the_queues_flow_again(tmp_path) -> None:
+    import os
+    import signal
+
+    from devhost.testing import run_devhost
+    from tests.integration.devhost.helpers import HERE, SAMPLE_APP, sample_env
+
+    handle = run_devhost(SAMPLE_APP, sample_env(tmp_path), args=["--host-json", str(HERE / "host.json")])
+    try:
+        worker = handle.child_pids[-1]  # Azurite x3, the Service Bus emulator, then the queue worker
+        assert "devhost.queue_worker" in open(f"/proc/{worker}/cmdline").read()
+        os.kill(worker, signal.SIGKILL)
+        wait_for(lambda: "queue worker 1 is back" in handle.output(), timeout=30)
+        assert "queue worker 1 exited with code -9; restarting it" in handle.output()
+        _send(handle, "sample-slow", ServiceBusMessage(json.dumps({"seconds": 0}), message_id="after-restart"))
+        wait_for(lambda: [r for r in read_records(tmp_path, "slow") if r["message_id"] == "after-restart"],
+                 timeout=20)
+    finally:
+        handle.stop()
