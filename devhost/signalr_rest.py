@@ -42,7 +42,8 @@ def _handler(service: SignalRService, action: Any) -> Any:
     async def handle(request: web.Request) -> web.Response:
         auth = request.headers.get("Authorization", "")
         origin = urlsplit(service.endpoint)
-        audience = f"{origin.scheme}://{origin.netloc}{request.path}"  # the token is for exactly this URL
+        # The token is for exactly this URL, as sent: the raw (still percent-encoded) path.
+        audience = f"{origin.scheme}://{origin.netloc}{request.rel_url.raw_path}"
         try:
             hs256.decode(auth[7:] if auth.lower().startswith("bearer ") else "", service.access_key,
                          audience=audience)

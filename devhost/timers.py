@@ -28,7 +28,7 @@ class ScheduleError(ValueError):
 
 
 def _value(text: str, low: int, high: int, names: dict[str, int]) -> int:
-    value = names[text.lower()] if text.lower() in names else int(text) if text.isdigit() else None
+    value = names[text.lower()] if text.lower() in names else int(text) if text.isascii() and text.isdigit() else None
     if value is None or not low <= value <= high:
         raise ScheduleError(f"'{text}' is outside {low}-{high}")
     return value
@@ -39,7 +39,7 @@ def _field(text: str, low: int, high: int, names: dict[str, int]) -> frozenset[i
     top = 7 if names is _DAYS else high  # Sunday may be written 0 or 7
     for part in text.split(","):
         range_part, _, step_text = part.partition("/")
-        step = int(step_text) if step_text.isdigit() and int(step_text) > 0 else None
+        step = int(step_text) if step_text.isascii() and step_text.isdigit() and int(step_text) > 0 else None
         if step_text and step is None:
             raise ScheduleError(f"bad step in '{part}'")
         if range_part == "*":

@@ -56,7 +56,9 @@ async def start_workers(count: int, app_spec: str, host_json: Path | None, log_l
 async def supervise(workers: list[QueueWorker], app_spec: str, host_json: Path | None, log_level: str,
                     interval: float = 2.0) -> None:
     """Restart a worker that exits: a crashed worker must not silently stop every stage. Runs until
-    cancelled; replacements go into `workers` at once, so `stop_workers` always sees every process."""
+    cancelled; replacements go into `workers` at once, so `stop_workers` always sees every process.
+    A worker that keeps failing is retried with a doubling pause (up to a minute), not in a tight loop."""
+    pause = {w.index: interval for w in workers}
     while True:
         await asyncio.sleep(interval)
         for slot, worker in enumerate(workers):
@@ -67,9 +69,15 @@ async def supervise(workers: list[QueueWorker], app_spec: str, host_json: Path |
             workers[slot] = fresh = _launch(worker.index, app_spec, host_json, log_level)
             try:
                 await asyncio.to_thread(fresh.process.wait_for_line, READY_LINE, READY_TIMEOUT_SECONDS)
-                log.warning("queue worker %d is back (pid %d)", fresh.index, fresh.pid)
-            except ChildProcessError_ as exc:  # tried again on the next round
-                log.error("queue worker %d did not come back: %s", fresh.index, exc)
+            except ChildProcessError_ as exc:
+                fresh.process.stop()  # alive but never ready, or dead again: try later, more slowly
+                log.error("queue worker %d did not come back (next try in %.0fs): %s", fresh.index,
+                          pause[fresh.index], exc)
+                await asyncio.sleep(pause[fresh.index])
+                pause[fresh.index] = min(pause[fresh.index] * 2, 60.0)
+                continue
+            pause[fresh.index] = interval
+            log.warning("queue worker %d is back (pid %d)", fresh.index, fresh.pid)
 
 
 def stop_workers(workers: list[QueueWorker]) -> None:

@@ -131,6 +131,8 @@ def _repeat(ticket_id: str, alert: Alert, key: str, svc: Services, result: Inges
         ticket.enqueue_pending = False
         audited.clear()
         if not resumed[0]:
+            if ticket.occurrences_audited is None:
+                ticket.occurrences_audited = ticket.occurrences
             add_occurrence(ticket, alert, now, svc.settings)
             # A run that enrichment folded in is news, not noise: it always gets its line.
             if alert.signal == "enrichment" or _audit_due(ticket, now, svc.settings.audit_repeat_interval_seconds):

@@ -130,8 +130,9 @@ class Ticket(BaseModel):
     sla_breached_at: datetime | None = None
     sla_warned_at: datetime | None = None
     resolved_notices: list[ResolvedNotice] = Field(default_factory=list)
-    # The repeats the audit trail has accounted for, and when it last wrote an occurrence line.
-    occurrences_audited: int = 1
+    # The repeats the audit trail has accounted for (None: a ticket from before coalescing, whose
+    # every repeat has its own line), and when it last wrote an occurrence line.
+    occurrences_audited: int | None = None
     occurrence_audited_at: datetime | None = None
 
     rca: RcaResult | None = None

@@ -33,10 +33,17 @@ from azure.core.utils import case_insensitive_dict
 
 __all__ = ["PooledHttpTransport"]
 
-# A pooled connection the server closed while idle fails on first use in one of these ways before
-# any response byte arrives; the request did not get through, so it is sent again on a new socket.
+# A pooled connection the server closed while idle fails on first use in one of these ways, before
+# any response byte arrives. Such a request is sent again on a new socket when that is safe: always
+# if the failure came while sending, otherwise only for idempotent methods (a POST the server might
+# have processed before hanging up surfaces as an error instead, as azure-core's retry policy would).
 _STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "MERGE"})
+
+
+class _Stale(Exception):
+    """A reused socket turned out closed before any response byte: the request may be resent."""
 Origin = tuple[str, str, int]
 
 
@@ -101,17 +108,30 @@ class _Connection:
         try:
             if isinstance(self.sock, ssl.SSLSocket) and self.sock.pending():
                 return True
-            readable, _, _ = select.select([self.sock], [], [], 0)
+            poller = select.poll()  # not select(): it cannot take descriptors above 1023
+            poller.register(self.sock, select.POLLIN | select.POLLERR | select.POLLHUP)
+            return bool(poller.poll(0))
         except (OSError, ValueError):
             return True
-        return bool(readable)
 
     def exchange(self, method: str, target: str, headers: dict[str, str], body: bytes | None,
-                 timeout: float) -> http.client.HTTPResponse:
+                 timeout: float, reused: bool = False) -> http.client.HTTPResponse:
+        """One request and its whole response. On a reused socket, raises _Stale when the request
+        can safely be sent again (see _STALE)."""
         self.sock.settimeout(timeout)
-        self.sock.sendall(_head(method, target, self.host_header, headers, body) + (body or b""))
+        try:
+            self.sock.sendall(_head(method, target, self.host_header, headers, body) + (body or b""))
+        except _STALE as exc:
+            if reused:
+                raise _Stale() from exc
+            raise
         response = http.client.HTTPResponse(self.sock, method=method)
-        response.begin()
+        try:
+            response.begin()
+        except _STALE as exc:  # nothing of a response arrived
+            if reused and method in _IDEMPOTENT:
+                raise _Stale() from exc
+            raise
         response.data = response.read()  # type: ignore[attr-defined]
         return response
 
@@ -240,8 +260,8 @@ class PooledHttpTransport(HttpTransport):
         conn = self._pool.take(origin)
         if conn is not None:
             try:
-                return self._exchange(conn, origin, request, target, headers, body, read_timeout)
-            except _STALE:
+                return self._exchange(conn, origin, request, target, headers, body, read_timeout, reused=True)
+            except _Stale:
                 pass  # closed by the server while idle: send it again on a fresh connection
             except (OSError, http.client.HTTPException) as exc:
                 raise _translated(exc, request.method, origin) from exc
@@ -256,9 +276,9 @@ class PooledHttpTransport(HttpTransport):
             raise _translated(exc, request.method, origin) from exc
 
     def _exchange(self, conn: _Connection, origin: Origin, request: Any, target: str, headers: dict[str, str],
-                  body: bytes | None, read_timeout: float) -> _Response:
+                  body: bytes | None, read_timeout: float, reused: bool = False) -> _Response:
         try:
-            raw = conn.exchange(request.method, target, headers, body, read_timeout)
+            raw = conn.exchange(request.method, target, headers, body, read_timeout, reused)
         except BaseException:
             conn.close()
             raise

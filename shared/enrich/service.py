@@ -109,7 +109,7 @@ def _explain_run(run: dict[str, Any], dbx: Any, calls: _Calls,
 def _job(ticket: Ticket, dbx: Any) -> EnrichmentResult:
     if dbx is None:
         return _skipped("Databricks not configured", "databricks")
-    if not ticket.run_id or not str(ticket.run_id).isdigit():
+    if not ticket.run_id or not (str(ticket.run_id).isascii() and str(ticket.run_id).isdigit()):  # not "²"
         return _skipped("no Databricks run id to look up", "databricks")
     calls, result = _Calls(), EnrichmentResult(system="databricks")
     run = calls.call("enrichment unavailable", dbx.get_run, ticket.run_id)

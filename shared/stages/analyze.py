@@ -86,9 +86,11 @@ def _apply(svc: Services, ticket: Ticket, rca: RcaResult, items: list[dict[str, 
 def handle_analyze(body: dict[str, Any], svc: Services) -> Outcome:
     """`{"ticket_id", "stage": "analyze"}` -> the ticket carries its RCA; one notify message."""
     ticket_id = str(body.get("ticket_id") or "")
-    # The copy enrich just wrote here will do: analysis reads what enrich stored, and the mutate
-    # below is etag-checked, so a newer write elsewhere (a repeat, an ack) is re-read and kept.
+    # The copy enrich just wrote in this process will do: analysis reads what enrich stored, and the
+    # mutate below is etag-checked, so a newer write elsewhere (a repeat, an ack) is re-read and kept.
     ticket = svc.store.get(ticket_id, recent=True) if ticket_id else None
+    if ticket is not None and ticket.stage != Stage.ENRICHED:
+        ticket = svc.store.get(ticket_id)  # not the copy enrich left here (or already analysed): read
     if ticket is None:
         return Outcome()
     if ticket.stage in _DONE:

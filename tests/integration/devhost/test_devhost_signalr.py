@@ -228,3 +228,10 @@ def test_the_rest_api_publishes_for_other_processes_with_a_token_for_exactly_tha
             await client.close()
 
     assert asyncio.run(scenario()) == [{"n": 7}]
+
+
+def test_rest_tokens_are_for_the_url_as_sent_with_percent_encoded_names(sample_host: DevhostHandle) -> None:
+    url = sample_host.url("/signalr/api/v1/hubs/samples/users/alice%40example.com")
+    response = requests.post(url, data=json.dumps({"target": "t", "arguments": []}), timeout=10,
+                             headers={"Authorization": f"Bearer {_rest_token(sample_host, url)}"})
+    assert response.status_code == 202

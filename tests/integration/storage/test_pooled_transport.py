@@ -140,6 +140,17 @@ def test_a_connection_dropped_as_the_request_arrives_is_retried_once_on_a_new_so
     assert server.connections == 2
 
 
+def test_a_post_the_server_may_have_processed_is_not_sent_twice(serve) -> None:
+    # Hung up after reading the POST: it might have been applied (an insert), so it is an error
+    # for the caller (ingestion answers 503 and the sender retries), never a silent second insert.
+    server = serve(lambda request, i: ok() if i == 0 else None)
+    transport = PooledHttpTransport()
+    transport.send(HttpRequest("GET", server.url("/first")))
+    with pytest.raises(ServiceResponseError):
+        transport.send(HttpRequest("POST", server.url("/insert"), content=b"{}"))
+    assert [r.split(b" ")[1] for r in server.requests] == [b"/first", b"/insert"]
+
+
 def test_a_fresh_connection_that_fails_is_an_error_not_a_retry(serve) -> None:
     server = serve(lambda request, i: None)
     with pytest.raises(ServiceResponseError):

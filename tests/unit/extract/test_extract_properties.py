@@ -66,7 +66,8 @@ def swapped(value: Any) -> Any:
     if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, str):
-        return int(value) if value.strip().isdigit() else len(value)
+        # isdecimal, not isdigit: "²" is a digit that int() refuses
+        return int(value) if value.strip().isascii() and value.strip().isdecimal() else len(value)
     if isinstance(value, list):
         return {str(i): item for i, item in enumerate(value)}
     if isinstance(value, dict):

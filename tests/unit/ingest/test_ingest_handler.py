@@ -65,6 +65,19 @@ def test_repeats_write_an_audit_line_at_most_once_per_interval_saying_how_many_a
     assert svc.store.get(ticket_id).occurrences == 6  # the count itself is exact whatever the trail says
 
 
+def test_a_ticket_from_before_coalescing_counts_only_the_new_repeat(monkeypatch):
+    svc = fake_services()
+    raw = sample("databricks_webhook/derived_job_run_failure_realistic.json")
+    ticket_id = post(svc, "databricks", raw)[1]["results"][0]["ticket_id"]
+
+    def as_stored_before(t):  # four repeats, each with its own line, and no bookkeeping fields
+        t.occurrences, t.occurrences_audited = 5, None
+
+    svc.store.mutate(ticket_id, as_stored_before)
+    post(svc, "databricks", raw)
+    assert [(d["occurrences"], d["alerts"]) for d in _occurrence_lines(svc, ticket_id)] == [(6, 1)]
+
+
 def test_an_interval_of_zero_audits_every_repeat(monkeypatch):
     monkeypatch.setenv("AUDIT_REPEAT_INTERVAL_SECONDS", "0")
     svc = fake_services()
