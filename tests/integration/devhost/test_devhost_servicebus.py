@@ -150,3 +150,17 @@ def test_a_queue_worker_that_dies_is_restarted_and_the_queues_flow_again(tmp_pat
                  timeout=20)
     finally:
         handle.stop()
+
+
+def test_with_no_queue_workers_the_queues_are_pumped_in_the_devhost_process(tmp_path) -> None:
+    from devhost.testing import run_devhost
+    from tests.integration.devhost.helpers import HERE, SAMPLE_APP, sample_env
+
+    env = {**sample_env(tmp_path), "DEVHOST_QUEUE_WORKERS": "0"}
+    with run_devhost(SAMPLE_APP, env, args=["--host-json", str(HERE / "host.json")]) as handle:
+        assert len(handle.child_pids) == 4  # Azurite x3 and the Service Bus emulator, no worker
+        assert "queue worker" not in handle.output()
+        assert "queue sample-slow -> slow (maxConcurrentCalls 2)" in handle.output()
+        _send(handle, "sample-slow", ServiceBusMessage(json.dumps({"seconds": 0}), message_id="in-process"))
+        wait_for(lambda: [r for r in read_records(tmp_path, "slow") if r["message_id"] == "in-process"],
+                 timeout=20)
