@@ -52,35 +52,28 @@ class BlobAuditLog:
 
     def __init__(self, service: Any, container: str = AUDIT) -> None:
         self._container = service.get_container_client(container)
-        # Blob clients cost ~0.5 ms to build, so they are kept; `exists` remembers blobs this process
-        # created or appended to, so only an unknown blob pays for the create-if-missing call.
-        self._clients: OrderedDict[str, tuple[Any, bool]] = OrderedDict()
+        # Blob clients cost ~0.5 ms to build, so the recent ones are kept.
+        self._clients: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _blob(self, ticket_id: str) -> tuple[Any, bool]:
+    def _blob(self, ticket_id: str) -> Any:
         with self._lock:
             found = self._clients.get(ticket_id)
             if found is None:
-                found = self._clients[ticket_id] = (self._container.get_blob_client(f"{ticket_id}.jsonl"), False)
+                found = self._clients[ticket_id] = self._container.get_blob_client(f"{ticket_id}.jsonl")
                 while len(self._clients) > 5000:
                     self._clients.popitem(last=False)
             self._clients.move_to_end(ticket_id)
             return found
 
-    def _known(self, ticket_id: str, client: Any) -> None:
-        with self._lock:
-            self._clients[ticket_id] = (client, True)
-
     def start(self, ticket_id: str) -> None:
         from azure.core import MatchConditions
         from azure.core.exceptions import ResourceExistsError, ResourceModifiedError
 
-        blob, _ = self._blob(ticket_id)
         try:
-            blob.create_append_blob(match_condition=MatchConditions.IfMissing)
+            self._blob(ticket_id).create_append_blob(match_condition=MatchConditions.IfMissing)
         except (ResourceExistsError, ResourceModifiedError):
             pass
-        self._known(ticket_id, blob)
 
     def append(self, ticket_id: str, entry: AuditEntry) -> None:
         self.append_many(ticket_id, [entry])
@@ -94,19 +87,19 @@ class BlobAuditLog:
             return
         line = "".join(json.dumps({"at": iso(e.at), "actor": e.actor, "action": e.action, "details": e.details},
                                   default=str) + "\n" for e in entries)
-        blob, exists = self._blob(ticket_id)
-        if exists:
-            try:
-                blob.append_block(line.encode())
-                return
-            except ResourceNotFoundError:  # deleted behind our back (retention): create it again
-                pass
+        blob = self._blob(ticket_id)
+        # Append first, even to a blob this process has not seen: it usually exists (ingestion
+        # created it, maybe in another process), and asking first would cost a call every time.
+        try:
+            blob.append_block(line.encode())
+            return
+        except ResourceNotFoundError:  # not created yet, or removed by retention: create it
+            pass
         try:  # create only if still absent, so a racing writer's entries survive
             blob.create_append_blob(match_condition=MatchConditions.IfMissing)
         except (ResourceExistsError, ResourceModifiedError):
             pass
         blob.append_block(line.encode())
-        self._known(ticket_id, blob)
 
     def read(self, ticket_id: str) -> list[AuditEntry]:
         from azure.core.exceptions import ResourceNotFoundError

@@ -60,6 +60,26 @@ def test_several_audit_entries_go_in_one_append_and_none_writes_nothing(parts):
     assert [e.action for e in parts["audit"].read("T-new")] == ["first"]
 
 
+def test_another_instance_appends_to_an_existing_trail_in_one_round_trip(real, storage_settings, monkeypatch):
+    from shared.adapters.blob_store import BlobAuditLog
+    from shared.adapters.pooled_transport import PooledHttpTransport
+    from shared.adapters.storage_clients import blob_service
+
+    at = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
+    real["audit"].start("T4")
+    real["audit"].append("T4", AuditEntry(at=at, actor="ingest", action="created"))
+    other = BlobAuditLog(blob_service(storage_settings), real["audit"]._container.container_name)
+    sent: list[str] = []
+    original = PooledHttpTransport.send
+    monkeypatch.setattr(PooledHttpTransport, "send", lambda self, request, **kw: (sent.append(request.method),
+                                                                                 original(self, request, **kw))[1])
+    other.append("T4", AuditEntry(at=at, actor="enrich", action="enriched"))
+    assert sent == ["PUT"]  # the Append Block alone: no create-if-missing first
+    other.append("T5", AuditEntry(at=at, actor="enrich", action="first"))  # a trail nobody started
+    assert [e.action for e in other.read("T4")] == ["created", "enriched"]
+    assert [e.action for e in other.read("T5")] == ["first"]
+
+
 def test_concurrent_first_audit_entries_are_all_kept(real):
     at = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
     threads = [threading.Thread(target=real["audit"].append,
