@@ -17,7 +17,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from devhost.app_loader import AppLoadError, describe_functions, load_app
+from devhost.app_loader import AppLoadError, HostedFunction, describe_functions, load_app
 from devhost.environment import HostConfig, env_number, read_host_json
 from devhost.host import HostStartError, hostable, queue_pumps, start_queues
 from devhost.invoker import Invoker
@@ -25,10 +25,9 @@ from devhost.sb_outputs import SenderPool, ServiceBusClients
 from devhost.signalr_rest import RestPublisher
 from devhost.worker_launch import READY_LINE
 
-log = logging.getLogger("devhost.worker")
 
-
-async def work(functions: list, config: HostConfig, name: str) -> None:  # type: ignore[type-arg]
+async def work(functions: list[HostedFunction], config: HostConfig, name: str) -> None:
+    """Pump the app's queue triggers until SIGTERM/SIGINT, then drain and close everything."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
