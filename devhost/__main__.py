@@ -22,7 +22,7 @@ from devhost.components import (
     start_azurite_if_needed,
     start_servicebus_if_needed,
 )
-from devhost.environment import apply_defaults, load_local_settings, read_host_json
+from devhost.environment import apply_defaults, configure_logging, load_local_settings, read_host_json
 from devhost.host import HostPlan, HostStartError, serve
 from devhost.processes import ChildProcessError_
 from devhost.sb_messages import declared_queues
@@ -61,13 +61,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if isinstance(args.azurite_ports, str):
         args.azurite_ports = _ports(args.azurite_ports)
     return args
-
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("azure", "uamqp", "aiohttp.access"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _listen(port: int) -> socket.socket:
@@ -144,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    _configure_logging(args.log_level)
+    configure_logging(args.log_level)
     return run(args)
 
 

@@ -6,12 +6,14 @@ import json
 import logging
 import os
 import secrets
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 __all__ = ["HostConfig", "read_host_json", "load_local_settings", "apply_defaults", "signalr_connection_string",
-           "env_number", "DEVHOST_DEFAULTS"]
+           "env_number", "DEVHOST_DEFAULTS", "configure_logging", "function_executor"]
 
 log = logging.getLogger("devhost")
 
@@ -77,3 +79,18 @@ def env_number(name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise ValueError(f"{name} must be a number, got {raw!r}") from None
+
+
+def configure_logging(level: str, tag: str = "") -> None:
+    """devhost's log format on stderr (`tag` names a worker process); the SDKs' chatter kept at WARNING."""
+    logging.basicConfig(level=level.upper(), stream=sys.stderr,
+                        format=f"%(asctime)s %(levelname)s {tag + ' ' if tag else ''}%(name)s: %(message)s")
+    for noisy in ("azure", "uamqp", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def function_executor() -> ThreadPoolExecutor:
+    """The threads sync functions run on. Like the Python worker's PYTHON_THREADPOOL_THREAD_COUNT:
+    more threads than cores only adds GIL hand-offs once the storage SDKs keep every thread busy."""
+    workers = int(env_number("PYTHON_THREADPOOL_THREAD_COUNT", 16))
+    return ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="function")

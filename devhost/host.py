@@ -9,7 +9,6 @@ import os
 import signal
 import socket
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,7 +17,7 @@ from aiohttp import web
 
 from devhost.app_loader import AppLoadError, HostedFunction
 from devhost.demo import post_demo_alerts
-from devhost.environment import HostConfig, env_number
+from devhost.environment import HostConfig, env_number, function_executor
 from devhost.http_host import MAX_BODY_BYTES, HttpHost
 from devhost.invoker import Invoker
 from devhost.sb_messages import queue_of
@@ -170,10 +169,7 @@ async def serve(plan: HostPlan) -> None:
     signalr = SignalRService(endpoint, access_key, ping_interval=env_number("DEVHOST_SIGNALR_PING_SECONDS", 15))
     clients = ServiceBusClients()
     senders = SenderPool(clients)
-    # Like the Python worker's PYTHON_THREADPOOL_THREAD_COUNT: more threads than cores only adds
-    # GIL hand-offs once the storage SDKs keep every thread busy.
-    workers = int(env_number("PYTHON_THREADPOOL_THREAD_COUNT", 16))
-    executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="function")
+    executor = function_executor()
     invoker = Invoker(executor, inputs={"signalRConnectionInfo": connection_info_provider(signalr)},
                       outputs={"serviceBus": senders.send, "signalR": signalr_output_handler(signalr)})
     functions = hostable(plan.functions, invoker)
@@ -181,6 +177,7 @@ async def serve(plan: HostPlan) -> None:
     timers = TimerRunner(functions, invoker.invoke, override_seconds=env_number("DEVHOST_TIMER_SECONDS", 0) or None)
     pumps = queue_pumps(functions, clients, invoker, plan.config.max_concurrent_calls)
     worker_count = int(env_number("DEVHOST_QUEUE_WORKERS", 1)) if plan.app_spec and pumps else 0
+    local_pumps = [] if worker_count else pumps  # with workers, these only describe the queues
     workers: list[QueueWorker] = []
     supervisor: asyncio.Task[None] | None = None
     http = HttpHost(functions, invoker.invoke, api_key=os.environ.get("INGEST_API_KEY"),
@@ -199,12 +196,10 @@ async def serve(plan: HostPlan) -> None:
             # then never hold this process's GIL while it answers HTTP.
             workers = await start_workers(worker_count, plan.app_spec or "", plan.host_json, plan.log_level)
             supervisor = asyncio.create_task(supervise(workers, plan.app_spec or "", plan.host_json, plan.log_level))
-            await start_queues([], senders, functions)
             plan.child_pids = [*(plan.child_pids or []), *(w.pid for w in workers)]
-            queues = _queue_lines(pumps, f", in {worker_count} queue worker process{'es' if worker_count > 1 else ''}")
-        else:
-            await start_queues(pumps, senders, functions)
-            queues = _queue_lines(pumps, "")
+        await start_queues(local_pumps, senders, functions)
+        where = f", in {worker_count} queue worker process{'es' if worker_count > 1 else ''}" if worker_count else ""
+        queues = _queue_lines(pumps, where)
         timers.start()
         base_url = _announce(plan, http, queues, timers, endpoint, len(functions))
         if plan.demo:
@@ -220,7 +215,7 @@ async def serve(plan: HostPlan) -> None:
             supervisor.cancel()
             await asyncio.gather(supervisor, return_exceptions=True)
         await asyncio.to_thread(stop_workers, workers)
-        await asyncio.gather(*(p.stop() for p in pumps if not worker_count))
+        await asyncio.gather(*(p.stop() for p in local_pumps))
         await signalr.close()
         await runner.cleanup()
         await senders.close()

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import signal
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from devhost.app_loader import AppLoadError, HostedFunction, describe_functions, load_app
-from devhost.environment import HostConfig, env_number, read_host_json
+from devhost.environment import HostConfig, configure_logging, function_executor, read_host_json
 from devhost.host import HostStartError, hostable, queue_pumps, start_queues
 from devhost.invoker import Invoker
 from devhost.sb_outputs import SenderPool, ServiceBusClients
@@ -35,8 +33,7 @@ async def work(functions: list[HostedFunction], config: HostConfig, name: str) -
     clients = ServiceBusClients()
     senders = SenderPool(clients)
     publisher = RestPublisher(os.environ["AzureSignalRConnectionString"])
-    executor = ThreadPoolExecutor(max_workers=max(1, int(env_number("PYTHON_THREADPOOL_THREAD_COUNT", 16))),
-                                  thread_name_prefix="function")
+    executor = function_executor()
     invoker = Invoker(executor, inputs={}, outputs={"serviceBus": senders.send, "signalR": publisher.handler()})
     queued = hostable([f for f in functions if f.trigger.type == "serviceBusTrigger"], invoker)
     pumps = queue_pumps(queued, clients, invoker, config.max_concurrent_calls)
@@ -59,10 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-level", default="INFO")
     parser.add_argument("--name", default="queue-worker")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
-                        format=f"%(asctime)s %(levelname)s [{args.name}] %(name)s: %(message)s")
-    for noisy in ("azure", "uamqp", "aiohttp.access"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(args.log_level, f"[{args.name}]")
     try:
         functions, _ = describe_functions(load_app(args.app))
         asyncio.run(work(functions, read_host_json(args.host_json), args.name))

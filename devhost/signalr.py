@@ -15,7 +15,7 @@ from aiohttp import WSMsgType, web
 
 from devhost import hs256
 
-__all__ = ["SignalRService", "RECORD_SEPARATOR"]
+__all__ = ["SignalRService", "RECORD_SEPARATOR", "output_items", "group_action"]
 
 log = logging.getLogger("devhost.signalr")
 RECORD_SEPARATOR = "\x1e"
@@ -26,6 +26,27 @@ CORS_HEADERS = "authorization, content-type, x-requested-with, x-signalr-user-ag
 
 def _frame(message: dict[str, Any]) -> str:
     return json.dumps(message, separators=(",", ":")) + RECORD_SEPARATOR
+
+
+def output_items(value: Any) -> list[dict[str, Any]]:
+    """A `signalR` output value (JSON text, an object or a list of objects) as a list of objects."""
+    if isinstance(value, (str, bytes)):
+        value = json.loads(value)
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if not isinstance(item, dict):
+            raise ValueError(f"SignalR output must be an object or a list of objects, got {type(item).__name__}")
+    return items
+
+
+def group_action(item: dict[str, Any]) -> str:
+    """'add' or 'remove' for a group-membership output item; ValueError for anything malformed."""
+    if not item.get("groupName") or not item.get("userId"):
+        raise ValueError("SignalR group action needs 'groupName' and 'userId'")
+    action = str(item["action"]).lower()
+    if action not in ("add", "remove"):
+        raise ValueError(f"unknown SignalR group action '{action}'")
+    return action
 
 
 @dataclass
@@ -64,11 +85,7 @@ class SignalRService:
 
     async def publish(self, hub: str, value: Any) -> None:
         """Deliver what a function set on a `signalR` output: a message, a group action, or a list."""
-        if isinstance(value, (str, bytes)):
-            value = json.loads(value)
-        for item in value if isinstance(value, list) else [value]:
-            if not isinstance(item, dict):
-                raise ValueError(f"SignalR output must be an object or a list of objects, got {type(item).__name__}")
+        for item in output_items(value):
             if item.get("action"):
                 self._group_action(item)
             elif item.get("target"):
@@ -92,16 +109,12 @@ class SignalRService:
         return sum(1 for r in results if not isinstance(r, BaseException))
 
     def _group_action(self, item: dict[str, Any]) -> None:
-        group, user, action = item.get("groupName"), item.get("userId"), str(item.get("action")).lower()
-        if not group or not user:
-            raise ValueError("SignalR group action needs 'groupName' and 'userId'")
-        members = self._user_groups.setdefault(user, set())
+        action = group_action(item)
+        members = self._user_groups.setdefault(item["userId"], set())
         if action == "add":
-            members.add(group)
-        elif action == "remove":
-            members.discard(group)
+            members.add(item["groupName"])
         else:
-            raise ValueError(f"unknown SignalR group action '{action}'")
+            members.discard(item["groupName"])
 
     def connection_count(self, hub: str | None = None) -> int:
         return sum(1 for c in self._connections.values() if hub is None or c.hub == hub.lower())

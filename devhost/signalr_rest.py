@@ -19,7 +19,7 @@ from aiohttp import ClientSession, ClientTimeout, web
 from devhost import hs256
 from devhost.app_loader import Binding
 from devhost.invoker import OutputHandler
-from devhost.signalr import SignalRService
+from devhost.signalr import SignalRService, group_action, output_items
 from devhost.signalr_bindings import hub_of, parse_connection_string
 
 __all__ = ["attach_rest_api", "RestPublisher"]
@@ -31,9 +31,8 @@ API = "/api/v1/hubs/{hub}"
 def attach_rest_api(app: web.Application, service: SignalRService, prefix: str = "") -> None:
     """Serve the broadcast, user, group and group-membership endpoints under `prefix`."""
     base = prefix.rstrip("/") + API
-    app.router.add_post(base, _handler(service, _broadcast))
-    app.router.add_post(base + "/users/{user}", _handler(service, _to_user))
-    app.router.add_post(base + "/groups/{group}", _handler(service, _to_group))
+    for target in ("", "/users/{user}", "/groups/{group}"):  # the hub's connections, a user's, a group's
+        app.router.add_post(base + target, _handler(service, _send))
     app.router.add_put(base + "/groups/{group}/users/{user}", _handler(service, _membership))
     app.router.add_delete(base + "/groups/{group}/users/{user}", _handler(service, _membership))
 
@@ -67,27 +66,12 @@ async def _message(request: web.Request) -> tuple[str, list[Any]] | web.Response
     return body["target"], arguments
 
 
-async def _broadcast(service: SignalRService, request: web.Request) -> web.Response:
+async def _send(service: SignalRService, request: web.Request) -> web.Response:
     message = await _message(request)
     if isinstance(message, web.Response):
         return message
-    await service.send(request.match_info["hub"], *message)
-    return web.Response(status=202)
-
-
-async def _to_user(service: SignalRService, request: web.Request) -> web.Response:
-    message = await _message(request)
-    if isinstance(message, web.Response):
-        return message
-    await service.send(request.match_info["hub"], *message, user_id=request.match_info["user"])
-    return web.Response(status=202)
-
-
-async def _to_group(service: SignalRService, request: web.Request) -> web.Response:
-    message = await _message(request)
-    if isinstance(message, web.Response):
-        return message
-    await service.send(request.match_info["hub"], *message, group=request.match_info["group"])
+    await service.send(request.match_info["hub"], *message, user_id=request.match_info.get("user"),
+                       group=request.match_info.get("group"))
     return web.Response(status=202)
 
 
@@ -114,23 +98,14 @@ class RestPublisher:
         return deliver
 
     async def publish(self, hub: str, value: Any) -> None:
-        if isinstance(value, (str, bytes)):
-            value = json.loads(value)
-        for item in value if isinstance(value, list) else [value]:
-            if not isinstance(item, dict):
-                raise ValueError(f"SignalR output must be an object or a list of objects, got {type(item).__name__}")
+        for item in output_items(value):
             await self._call(hub, item)
 
     async def _call(self, hub: str, item: dict[str, Any]) -> None:
         path = API.format(hub=quote(hub.lower(), safe=""))
         method, body = "POST", None
         if item.get("action"):
-            if not item.get("groupName") or not item.get("userId"):
-                raise ValueError("SignalR group action needs 'groupName' and 'userId'")
-            action = str(item["action"]).lower()
-            if action not in ("add", "remove"):
-                raise ValueError(f"unknown SignalR group action '{action}'")
-            method = "PUT" if action == "add" else "DELETE"
+            method = "PUT" if group_action(item) == "add" else "DELETE"
             path += f"/groups/{quote(item['groupName'], safe='')}/users/{quote(item['userId'], safe='')}"
         elif item.get("target"):
             body = {"target": item["target"], "arguments": list(item.get("arguments") or [])}

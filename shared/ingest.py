@@ -149,7 +149,8 @@ def _repeat(ticket_id: str, alert: Alert, key: str, svc: Services, result: Inges
         return _result("created", ticket, key)
     occurrences = ticket.occurrences
     result.outcome.changes.append(TicketChange("occurrence", ticket))
-    result.deferred.append(lambda: _announce_repeat(ticket, svc))
+    if ticket.stage == Stage.NOTIFIED and ticket.slack is not None:  # else there is no thread to reply in
+        result.deferred.append(lambda: _announce_repeat(ticket, svc))
     if audited:
         result.deferred.append(lambda: svc.record(ticket.id, "ingest", "occurrence", occurrences=occurrences,
                                                   alerts=audited[0], alert_id=alert.alert_id, signal=alert.signal))
@@ -184,8 +185,6 @@ def _feed(svc: Services, ticket: Ticket) -> None:
 
 def _announce_repeat(ticket: Ticket, svc: Services) -> None:
     """Ask notify for a thread reply, at most one message per interval (message ids collapse)."""
-    if ticket.stage != Stage.NOTIFIED or ticket.slack is None:
-        return
     interval = max(svc.settings.slack_repeat_interval_seconds, 1)
     bucket = int(svc.clock.now().timestamp() // interval)
     body = {"ticket_id": ticket.id, "stage": "notify", "kind": "occurrence"}

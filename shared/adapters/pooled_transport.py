@@ -221,10 +221,6 @@ class _Response(HttpResponseImpl):
         # Called as (pipeline, response) by `stream_download` and with keywords by `iter_bytes`.
         return _Chunks(pipeline, self, self._content or b"", self._block_size)
 
-    def body(self) -> bytes:
-        """The legacy pipeline.transport accessor, which some policies still call."""
-        return self._content or b""
-
 
 class PooledHttpTransport(HttpTransport):
     """Thread-safe: each request holds one pooled connection for its duration."""

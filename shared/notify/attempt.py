@@ -74,7 +74,7 @@ class Attempt:
 
     def record(self, action: str, **details: Any) -> None:
         """Append now (with any notes still pending, in order): for records a redelivery relies on."""
-        self._pending.append(AuditEntry(at=self.svc.clock.now(), actor=ACTOR, action=action, details=details))
+        self.note(action, **details)
         self.flush()
 
     def note(self, action: str, **details: Any) -> None:
