@@ -2,9 +2,9 @@
 
 import azure.functions as func
 
-from functions import analyze, dashboard, deadletter, enrich, health, ingest, notify, timers, webhooks
+from functions import analyze, dashboard, deadletter, enrich, health, ingest, notify, timers, warmup, webhooks
 
 app = func.FunctionApp()
 
-for module in (health, ingest, enrich, analyze, notify, deadletter, timers, webhooks, dashboard):
+for module in (warmup, health, ingest, enrich, analyze, notify, deadletter, timers, webhooks, dashboard):
     app.register_functions(module.bp)

@@ -18,9 +18,9 @@ __all__ = ["AppLoadError", "Binding", "HostedFunction", "load_app", "describe_fu
            "SUPPORTED_BINDINGS"]
 
 # Binding types the host can fulfil; anything else is reported at startup and the function is not hosted.
-SUPPORTED_BINDINGS = {"httpTrigger", "http", "serviceBusTrigger", "serviceBus", "timerTrigger",
+SUPPORTED_BINDINGS = {"httpTrigger", "http", "serviceBusTrigger", "serviceBus", "timerTrigger", "warmupTrigger",
                       "signalR", "signalRConnectionInfo"}
-TRIGGERS = {"httpTrigger", "serviceBusTrigger", "timerTrigger"}
+TRIGGERS = {"httpTrigger", "serviceBusTrigger", "timerTrigger", "warmupTrigger"}
 _SETTING_EXPR = re.compile(r"%([^%]+)%")
 
 

@@ -27,6 +27,7 @@ from devhost.signalr import SignalRService
 from devhost.signalr_bindings import connection_info_provider, parse_connection_string, signalr_output_handler
 from devhost.signalr_rest import attach_rest_api
 from devhost.timers import TimerRunner
+from devhost.warmup import run_warmup
 from devhost.worker_launch import QueueWorker, start_workers, stop_workers, supervise
 
 __all__ = ["HostPlan", "HostStartError", "serve", "hostable", "queue_pumps", "start_queues", "STARTUP_TIMEOUT_SECONDS"]
@@ -68,14 +69,17 @@ def _write_ready_file(plan: HostPlan, base_url: str) -> None:
     os.replace(path + ".tmp", path)
 
 
-def _admin_routes(app: web.Application, signalr: SignalRService, functions: list[HostedFunction]) -> None:
+def _admin_routes(app: web.Application, signalr: SignalRService, functions: list[HostedFunction],
+                  workers: list[QueueWorker]) -> None:
     async def restart(request: web.Request) -> web.Response:
         down = float(request.query.get("down_seconds", "1"))
         return web.json_response({"dropped": await signalr.restart(down)})
 
     async def status(request: web.Request) -> web.Response:
+        # The live worker processes: a restarted worker's new pid shows here (the ready file is a snapshot).
         return web.json_response({"functions": [f.name for f in functions],
-                                  "signalr_connections": signalr.connection_count()})
+                                  "signalr_connections": signalr.connection_count(),
+                                  "queue_worker_pids": [w.pid for w in workers if w.process.alive()]})
 
     app.router.add_post("/_devhost/signalr/restart", restart)
     app.router.add_get("/_devhost/status", status)
@@ -133,14 +137,14 @@ async def start_queues(pumps: list[QueuePump], senders: SenderPool, functions: l
                              f"(is ServiceBusConnection reachable?)") from None
 
 
-def _web_app(plan: HostPlan, http: HttpHost, signalr: SignalRService,
-             functions: list[HostedFunction]) -> web.Application:
+def _web_app(plan: HostPlan, http: HttpHost, signalr: SignalRService, functions: list[HostedFunction],
+             workers: list[QueueWorker]) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     # Served under /signalr always, and under the connection string's own path when that differs.
     for prefix in dict.fromkeys(["/signalr", urlsplit(signalr.endpoint).path.rstrip("/")]):
         signalr.attach(app, prefix)
         attach_rest_api(app, signalr, prefix)
-    _admin_routes(app, signalr, functions)
+    _admin_routes(app, signalr, functions, workers)
     http.attach(app)
     return app
 
@@ -185,21 +189,24 @@ async def serve(plan: HostPlan) -> None:
                     inject_principal=os.environ.get("DEVHOST_LOCAL_USER", "").lower() != "none")
     if http.needs_key and not os.environ.get("INGEST_API_KEY"):
         log.warning("INGEST_API_KEY is empty: FUNCTION-level routes accept requests without a key")
-    runner = web.AppRunner(_web_app(plan, http, signalr, functions), access_log=None, handle_signals=False,
+    runner = web.AppRunner(_web_app(plan, http, signalr, functions, workers), access_log=None, handle_signals=False,
                            shutdown_timeout=2)
     await runner.setup()
     demo: asyncio.Task[object] | None = None
+    # Alongside the rest of startup; ready (and the ready file) waits for it, as traffic does in Azure.
+    warming = asyncio.create_task(run_warmup(functions, invoker))
     try:
         await web.SockSite(runner, plan.sock).start()
         if worker_count:
             # Queue functions run in processes of their own, as on scaled-out instances: the stages
             # then never hold this process's GIL while it answers HTTP.
-            workers = await start_workers(worker_count, plan.app_spec or "", plan.host_json, plan.log_level)
+            workers.extend(await start_workers(worker_count, plan.app_spec or "", plan.host_json, plan.log_level))
             supervisor = asyncio.create_task(supervise(workers, plan.app_spec or "", plan.host_json, plan.log_level))
             plan.child_pids = [*(plan.child_pids or []), *(w.pid for w in workers)]
         await start_queues(local_pumps, senders, functions)
         where = f", in {worker_count} queue worker process{'es' if worker_count > 1 else ''}" if worker_count else ""
         queues = _queue_lines(pumps, where)
+        await warming
         timers.start()
         base_url = _announce(plan, http, queues, timers, endpoint, len(functions))
         if plan.demo:
@@ -208,6 +215,7 @@ async def serve(plan: HostPlan) -> None:
         await stop.wait()
         log.info("stopping")
     finally:
+        warming.cancel()
         if demo:
             demo.cancel()
         await timers.stop()

@@ -21,6 +21,7 @@ from devhost.host import HostStartError, hostable, queue_pumps, start_queues
 from devhost.invoker import Invoker
 from devhost.sb_outputs import SenderPool, ServiceBusClients
 from devhost.signalr_rest import RestPublisher
+from devhost.warmup import run_warmup
 from devhost.worker_launch import READY_LINE
 
 
@@ -38,7 +39,7 @@ async def work(functions: list[HostedFunction], config: HostConfig, name: str) -
     queued = hostable([f for f in functions if f.trigger.type == "serviceBusTrigger"], invoker)
     pumps = queue_pumps(queued, clients, invoker, config.max_concurrent_calls)
     try:
-        await start_queues(pumps, senders, queued)
+        await asyncio.gather(start_queues(pumps, senders, queued), run_warmup(functions, invoker))
         print(f"{READY_LINE}: {name} pumps {len(pumps)} queue(s)", file=sys.stderr, flush=True)
         await stop.wait()
     finally:

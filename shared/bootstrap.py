@@ -10,7 +10,7 @@ from shared.adapters.storage_errors import storage_call
 from shared.config import Settings, get_settings
 from shared.services import Services
 
-__all__ = ["get_services", "build_services", "reset_services", "ensure_storage"]
+__all__ = ["get_services", "build_services", "reset_services", "ensure_storage", "warm_up"]
 
 log = logging.getLogger(__name__)
 
@@ -75,3 +75,21 @@ def get_services() -> Services:
 
 def reset_services() -> None:
     get_services.cache_clear()
+
+
+def warm_up() -> bool:
+    """What the first alert on a new instance would otherwise wait for: the clients (and the tables
+    they ensure), the RCA catalog and the extractors. Everything stays lazy as well, because Azure
+    runs the warmup trigger only when it scales out, not on restarts; a failure here (storage still
+    starting, say) is logged and left to the first invocation. True when the services were built."""
+    import shared.extract  # noqa: F401  (the parsers of every alert shape)
+    from shared.errors import IntegrationError
+    from shared.rca.catalog_load import load_catalog
+
+    load_catalog()
+    try:
+        get_services()
+    except IntegrationError as exc:
+        log.warning("warmup: services not built yet (%s is unavailable); the first invocation retries", exc.system)
+        return False
+    return True

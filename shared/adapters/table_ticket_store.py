@@ -14,6 +14,7 @@ from shared.adapters.storage_errors import storage_boundary
 from shared.adapters.table_ticket_queries import TicketQueries
 from shared.adapters.ticket_rows import (
     WORK_PARTITION,
+    entity_doc,
     entity_to_ticket,
     index_rows,
     ticket_keys,
@@ -34,9 +35,11 @@ class TableTicketStore(TicketQueries):
         self._tickets = service.get_table_client(prefix + TICKETS)
         self._dedup = service.get_table_client(prefix + DEDUP)
         self._work = service.get_table_client(prefix + WORK_INDEX)
-        # Last entity and etag this process wrote per ticket: a repeat alert can then update with
+        # Last document and etag this process wrote per ticket: a repeat alert can then update with
         # one request instead of read + write. The etag check keeps it correct across instances.
-        self._recent: OrderedDict[str, tuple[Ticket, str]] = OrderedDict()
+        # The JSON is kept, not the model: parsing it hands every caller a private copy, several
+        # times cheaper than deep-copying a pydantic model.
+        self._recent: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self._claims: OrderedDict[str, str] = OrderedDict()  # dedup pointers never change
         self._months_seen: set[str] = set()
         self._lock = threading.Lock()
@@ -94,7 +97,7 @@ class TableTicketStore(TicketQueries):
             if existing is not None:
                 self._write_index(written, index_rows(existing[0]))
             return False
-        self._remember(ticket, meta["etag"])
+        self._remember(ticket.id, entity_doc(entity), meta["etag"])
         return True
 
     # -- reads -----------------------------------------------------------------------------
@@ -103,7 +106,7 @@ class TableTicketStore(TicketQueries):
             with self._lock:
                 cached = self._recent.get(ticket_id)
             if cached is not None:
-                return cached[0].model_copy(deep=True)
+                return Ticket.model_validate_json(cached[0])
         found = self._read(ticket_id)
         return found[0] if found else None
 
@@ -129,22 +132,24 @@ class TableTicketStore(TicketQueries):
         with self._lock:
             cached = self._recent.get(ticket_id)
         for attempt in range(MAX_ATTEMPTS):
-            current = cached if cached and attempt == 0 else self._read(ticket_id)
+            if cached and attempt == 0:
+                current: tuple[Ticket, str] | None = (Ticket.model_validate_json(cached[0]), cached[1])
+            else:
+                current = self._read(ticket_id)
             if current is None:
                 return None
-            # The cached ticket is shared: edit a copy. A fresh read is ours to edit.
-            ticket = current[0].model_copy(deep=True) if current is cached else current[0]
-            etag = current[1]
+            ticket, etag = current
             before = index_rows(ticket)
             if change(ticket) is False:
                 return ticket
+            entity = ticket_to_entity(ticket)
             try:
-                meta = self._tickets.update_entity(ticket_to_entity(ticket), mode=UpdateMode.REPLACE,
+                meta = self._tickets.update_entity(entity, mode=UpdateMode.REPLACE,
                                                    etag=etag, match_condition=MatchConditions.IfNotModified)
             except (ResourceModifiedError, ResourceNotFoundError):
                 time.sleep(min(0.002 * attempt, 0.05))
                 continue
-            self._remember(ticket, meta["etag"])
+            self._remember(ticket.id, entity_doc(entity), meta["etag"])
             self._write_index(before, index_rows(ticket))
             return ticket
         raise ConcurrencyError(f"ticket {ticket_id}: too many concurrent writers")
@@ -172,11 +177,11 @@ class TableTicketStore(TicketQueries):
         digest = hashlib.sha256(dedup_key.encode()).hexdigest()
         return digest[:2], digest
 
-    def _remember(self, ticket: Ticket, etag: str) -> None:
-        """Keeps a private copy: callers may go on editing the ticket they were handed."""
+    def _remember(self, ticket_id: str, doc: str, etag: str) -> None:
+        """Keeps the stored JSON: callers may go on editing the ticket they were handed."""
         with self._lock:
-            self._recent[ticket.id] = (ticket.model_copy(deep=True), etag)
-            self._recent.move_to_end(ticket.id)
+            self._recent[ticket_id] = (doc, etag)
+            self._recent.move_to_end(ticket_id)
             while len(self._recent) > 2000:
                 self._recent.popitem(last=False)
 

@@ -30,7 +30,7 @@ from shared.ticket_facts import TicketFacts, facts_of
 from shared.tickets import Stage, Ticket, TicketStatus, iso, ticket_created_at
 
 __all__ = ["ticket_keys", "ticket_to_entity", "entity_to_ticket", "index_rows", "month_key",
-           "WORK_PARTITION", "safe_key", "alert_guid", "similar_summary", "entity_to_facts", "FACT_SELECT"]
+           "WORK_PARTITION", "safe_key", "entity_doc", "alert_guid", "similar_summary", "entity_to_facts", "FACT_SELECT"]
 
 WORK_PARTITION = "work"
 CHUNK = 30_000
@@ -112,9 +112,13 @@ def entity_to_facts(entity: dict[str, Any]) -> TicketFacts | None:
     return TicketFacts(**values)
 
 
+def entity_doc(entity: dict[str, Any]) -> str:
+    """The ticket's JSON document, joined from its `doc0..docN` columns."""
+    return "".join(entity.get(f"doc{i}", "") for i in range(int(entity.get("chunks", 1))))
+
+
 def entity_to_ticket(entity: dict[str, Any]) -> Ticket:
-    doc = "".join(entity.get(f"doc{i}", "") for i in range(int(entity.get("chunks", 1))))
-    return Ticket.model_validate_json(doc)
+    return Ticket.model_validate_json(entity_doc(entity))
 
 
 def index_rows(ticket: Ticket) -> dict[str, dict[str, Any]]:

@@ -153,5 +153,13 @@ def broadcast(req: func.HttpRequest, push: func.Out[str]) -> func.HttpResponse:
     return func.HttpResponse(status_code=204)
 
 
+@bp.function_name("warmup")
+@bp.warm_up_trigger("warmup")
+def warmup(warmup) -> None:  # type: ignore[no-untyped-def]
+    time.sleep(0.2)  # ready must wait for it: a slow warmup shows whether it does
+    _record("warmup", {"pid": os.getpid(), "type": type(warmup).__name__})
+
+
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(bp)
+

@@ -142,9 +142,17 @@ def test_a_queue_worker_that_dies_is_restarted_and_the_queues_flow_again(tmp_pat
     try:
         worker = handle.child_pids[-1]  # Azurite x3, the Service Bus emulator, then the queue worker
         assert "devhost.queue_worker" in open(f"/proc/{worker}/cmdline").read()
+        # Each process ran the warmup function once, before devhost said it was ready.
+        warmed = read_records(tmp_path, "warmup")
+        assert sorted(r["pid"] for r in warmed) == sorted([handle.pid, worker])
+        assert {r["type"] for r in warmed} == {"WarmUpContext"}
         os.kill(worker, signal.SIGKILL)
         wait_for(lambda: "queue worker 1 is back" in handle.output(), timeout=30)
         assert "queue worker 1 exited with code -9; restarting it" in handle.output()
+        status = requests.get(f"{handle.base_url}/_devhost/status", timeout=10).json()
+        [fresh] = status["queue_worker_pids"]
+        assert fresh != worker and "devhost.queue_worker" in open(f"/proc/{fresh}/cmdline").read()
+        assert read_records(tmp_path, "warmup")[-1]["pid"] == fresh  # the new instance warmed up too
         _send(handle, "sample-slow", ServiceBusMessage(json.dumps({"seconds": 0}), message_id="after-restart"))
         wait_for(lambda: [r for r in read_records(tmp_path, "slow") if r["message_id"] == "after-restart"],
                  timeout=20)
