@@ -27,6 +27,12 @@ class AlertEvent(StrEnum):
     START = "start"  # jobs.on_start
     SUCCESS = "success"  # jobs.on_success
     DURATION_WARNING = "duration_warning"  # jobs.on_duration_warning_threshold_exceeded
+    STREAMING_BACKLOG = "streaming_backlog"  # jobs.on_streaming_backlog_exceeded
+
+
+# Heads-ups about a run that has not failed: low-priority tickets of their own (DURATION_WARNINGS_ENABLED).
+WARNING_EVENTS = frozenset({AlertEvent.DURATION_WARNING, AlertEvent.STREAMING_BACKLOG})
+WARNING_KINDS = {AlertEvent.DURATION_WARNING: "duration_warning", AlertEvent.STREAMING_BACKLOG: "streaming_backlog"}
 
 
 class AlertLinks(BaseModel):

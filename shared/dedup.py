@@ -6,6 +6,8 @@
   tasks of one run share the run's ticket. Run ids are unique only within a workspace.
 - Databricks cluster: workspace + cluster id + the termination event; the same cluster terminating
   again tomorrow is a new failure.
+- Service health: subscription + the incident's tracking id; activity-log alerts are stateless, so
+  every communication about one incident (updates, then "Resolved") is a new alert with a new alertId.
 - No run id (metric alerts, function apps): the Azure alertId, which Fired and Resolved notices of
   one alert share; enrichment later resolves it to the failed runs, which get their own keys.
 """
@@ -31,7 +33,8 @@ def _fallback(alert: Alert) -> str:
 
 
 def dedup_key(alert: Alert) -> str:
-    suffix = ":duration" if alert.event == AlertEvent.DURATION_WARNING else ""
+    # A warning about a run is not that run's failure: it gets a ticket of its own.
+    suffix = {AlertEvent.DURATION_WARNING: ":duration", AlertEvent.STREAMING_BACKLOG: ":backlog"}.get(alert.event, "")
     if alert.source in (SourceKind.ADF, SourceKind.SYNAPSE) and alert.run_id:
         return f"{alert.source.value}:{_norm(alert.resource_name)}:{_norm(alert.run_id)}"
     if alert.source == SourceKind.DATABRICKS_JOB and (alert.parent_run_id or alert.run_id):
@@ -41,6 +44,11 @@ def dedup_key(alert: Alert) -> str:
         event = alert.termination_event or (alert.fired_at.isoformat() if alert.fired_at else None)
         return (f"cluster:{_norm(alert.workspace_id or alert.resource_name)}:{_norm(alert.cluster_id)}"
                 f":{_norm(event)}")
+    tracking = alert.dimensions.get("trackingId") if alert.signal == "service_health" else None
+    if tracking:
+        # Activity-log alerts are stateless: each communication about one Azure incident (its updates,
+        # then "Resolved") arrives as a new alert. The incident's tracking id is what they share.
+        return f"servicehealth:{_norm(alert.subscription_id)}:{_norm(tracking)}"
     if alert.alert_id:
         return f"alert:{_norm(alert.alert_id)}"
     return _fallback(alert)

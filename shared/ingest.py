@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from shared.alerts import Alert, AlertEvent
+from shared.alerts import WARNING_EVENTS, Alert, AlertEvent
 from shared.api import ApiError
 from shared.dedup import dedup_key, job_key
 from shared.errors import IntegrationError
@@ -66,6 +66,8 @@ def parse_json(raw: bytes) -> Any:
         raise ApiError(400, "invalid_json", f"request body is not JSON: {exc}") from None
     except RecursionError:
         raise ApiError(400, "invalid_json", "request body is nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer literal past Python's 4,300-digit conversion limit
+        raise ApiError(400, "invalid_json", f"request body is not usable JSON: {exc}") from None
 
 
 def ingest_payload(payload: Any, extract: Extractor, svc: Services) -> IngestResult:
@@ -79,18 +81,28 @@ def ingest_payload(payload: Any, extract: Extractor, svc: Services) -> IngestRes
     if not alerts:
         raise ApiError(422, "no_alerts", "the payload reports no failure this service can track")
     result = IngestResult()
+    first: dict[str, dict[str, Any]] = {}
     for alert in alerts:
-        result.results.append(_apply(alert, svc, result))
+        key = dedup_key(alert)
+        earlier = first.get(key)
+        if earlier is not None:
+            # One delivery counts a failure once, however many of its rows or criteria name it (two
+            # failed activities of one pipeline run, a metric alert with two criteria). The row still
+            # gets its entry: the reply has one per failure row, and this one is already ticketed.
+            already = "duplicate" if earlier["status"] in ("created", "duplicate") else earlier["status"]
+            result.results.append({**earlier, "status": already})
+            continue
+        first[key] = _apply(alert, key, svc, result)
+        result.results.append(first[key])
     return result
 
 
-def _apply(alert: Alert, svc: Services, result: IngestResult) -> dict[str, Any]:
-    key = dedup_key(alert)
+def _apply(alert: Alert, key: str, svc: Services, result: IngestResult) -> dict[str, Any]:
     if alert.event == AlertEvent.START:
         return _result("ignored", None, key)
     if alert.event in (AlertEvent.RESOLVED, AlertEvent.SUCCESS):
         return _resolved_notice(alert, key, svc, result.outcome)
-    if alert.event == AlertEvent.DURATION_WARNING and not svc.settings.duration_warnings_enabled:
+    if alert.event in WARNING_EVENTS and not svc.settings.duration_warnings_enabled:
         return _result("ignored", None, key)
     return failure(alert, key, svc, result)
 

@@ -48,6 +48,11 @@ def handle_alert_request(kind: str, raw: bytes, svc: Services | None = None,
         status, error = exc.status, exc
     except IntegrationError as exc:  # storage down: the sender retries a 503 (Azure Monitor does)
         status, error = 503, _unavailable(exc)
+    except Exception:  # a bug: still keep the body, so the alert can be replayed once it is fixed
+        log.exception("alert ingestion failed", extra={"stage": "ingest", "request_id": request_id})
+        status = 500
+        error = ApiError(500, "internal_error", "the alert could not be processed; it was archived as "
+                         f"request {request_id} for replay")
     try:
         # One level of concurrency: the archive, the queue send and the audit line all at once.
         run_together(lambda: _archive(svc, kind, raw, request_id, status, result), *result.take_deferred())

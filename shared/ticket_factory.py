@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from shared.alerts import Alert, AlertEvent, SourceKind
+from shared.alerts import WARNING_EVENTS, WARNING_KINDS, Alert, AlertEvent, SourceKind
 from shared.attribution import attribute
 from shared.config import Settings
 from shared.tickets import Stage, Ticket
@@ -29,6 +29,8 @@ def _title(alert: Alert) -> str:
     subject = alert.subject or alert.alert_rule or alert.source.value
     if alert.event == AlertEvent.DURATION_WARNING:
         return f"{subject} is running longer than its duration threshold"
+    if alert.event == AlertEvent.STREAMING_BACKLOG:
+        return f"{subject} has a streaming backlog above its threshold"
     if alert.source == SourceKind.DATABRICKS_CLUSTER:
         return f"Cluster {alert.cluster_name or alert.cluster_id} terminated"
     where = f" at {alert.activity}" if alert.activity else ""
@@ -37,7 +39,7 @@ def _title(alert: Alert) -> str:
 
 def new_ticket(alert: Alert, ticket_id: str, key: str, now: datetime, settings: Settings) -> Ticket:
     # Before RCA the alert's own severity is all we know; analysis may only make it more urgent.
-    default = "P4" if alert.event == AlertEvent.DURATION_WARNING else "P3"
+    default = "P4" if alert.event in WARNING_EVENTS else "P3"
     priority = priority_from_azure(alert.azure_severity) or default
     # first/last seen are when this service received the notices (one clock, always increasing);
     # the alert's own fired time stays in enrichment["alert"].
@@ -45,7 +47,7 @@ def new_ticket(alert: Alert, ticket_id: str, key: str, now: datetime, settings: 
     links = {k: v for k, v in alert.links.model_dump().items() if v}
     ticket = Ticket(
         id=ticket_id, dedup_key=key, stage=Stage.INGESTED, stage_at=now, priority=priority,
-        kind="duration_warning" if alert.event == AlertEvent.DURATION_WARNING else "failure",
+        kind=WARNING_KINDS.get(alert.event, "failure"),
         severity=PRIORITY_SEVERITY[priority], azure_severity=alert.azure_severity,
         source=alert.source.value, title=_title(alert),
         resource=alert.resource_name or (f"databricks-workspace-{alert.workspace_id}" if alert.workspace_id else None),

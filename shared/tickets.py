@@ -90,7 +90,8 @@ class Ticket(BaseModel):
     stage: Stage = Stage.INGESTED
     stage_at: datetime | None = None
     enqueue_pending: bool = False  # the enrich message could not be sent yet (see shared.ingest)
-    kind: str = "failure"  # failure | duration_warning (a run still going, slower than its threshold)
+    # failure | duration_warning (a run still going, slower than its threshold) | streaming_backlog
+    kind: str = "failure"
     priority: str = "P3"
     severity: str = "Medium"
     azure_severity: str | None = None

@@ -32,6 +32,7 @@ class Draft:
     query: str | None = None
     event_time: datetime | None = None  # the row's own time, when rows were sent
     action: str | None = None  # ActionName of a Databricks cluster event
+    configuration_items: list[str] = field(default_factory=list)  # essentials.configurationItems
 
 
 def _merged(base: Draft, draft: Draft) -> tuple[dict[str, Any], list[str | None]]:
@@ -59,11 +60,27 @@ def _termination_event(fields: dict[str, Any], draft: Draft) -> str | None:
     return "@".join(part for part in (draft.action, anchor) if part) or None
 
 
+_OWN_RESOURCE = {SourceKind.ADF: "microsoft.datafactory/factories", SourceKind.SYNAPSE: "microsoft.synapse/workspaces"}
+
+
+def _own_resource(fields: dict[str, Any], source: SourceKind, configuration_items: list[str]) -> None:
+    """A pipeline failure is keyed by its factory (or Synapse workspace). A log alert whose rows carry
+    no `_ResourceId` targets the Log Analytics workspace instead; its configurationItems then name the
+    resource the rows came from, so that name replaces the workspace's (the ARM id is unknown)."""
+    arm = parse_arm_id(fields.get("resource_id"))
+    if source not in _OWN_RESOURCE or arm is None or arm.resource_type == _OWN_RESOURCE[source]:
+        return
+    named = next((item for item in configuration_items if item.lower() != (arm.resource_name or "").lower()), None)
+    if named is not None:
+        fields.update(resource_name=named, resource_id=None, resource_group=None)
+
+
 def _alert(base: Draft, draft: Draft) -> Alert:
     fields, types = _merged(base, draft)
     source = classify_source(types, [*draft.tables, *base.tables], draft.query or base.query,
                              has_cluster=bool(fields.get("cluster_id")))
     fields["source"] = source
+    _own_resource(fields, source, base.configuration_items)
     if source is SourceKind.DATABRICKS_CLUSTER and fields.get("cluster_id") and not fields.get("termination_event"):
         fields["termination_event"] = _termination_event(fields, draft)
     try:

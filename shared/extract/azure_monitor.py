@@ -103,10 +103,10 @@ def _essentials(data: dict[str, Any]) -> Draft:
     arms = [arm for arm in targets if arm is not None]
     if arms:
         fields.update(arms[0].fields())
+    items = [name for name in (text(item) for item in as_list(essentials.get("configurationItems"))) if name]
     if fields.get("resource_name") is None:
-        fields["resource_name"] = next(
-            (text(item) for item in as_list(essentials.get("configurationItems")) if text(item)), None)
-    return Draft(fields=fields, resource_types=[arm.resource_type for arm in arms])
+        fields["resource_name"] = next(iter(items), None)
+    return Draft(fields=fields, resource_types=[arm.resource_type for arm in arms], configuration_items=items)
 
 
 def _reader(service: str | None, context: dict[str, Any]) -> tuple[str, Reader | None, bool]:

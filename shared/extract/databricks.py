@@ -17,6 +17,7 @@ DATABRICKS_EVENTS = {
     "jobs.on_start": AlertEvent.START,
     "jobs.on_success": AlertEvent.SUCCESS,
     "jobs.on_duration_warning_threshold_exceeded": AlertEvent.DURATION_WARNING,
+    "jobs.on_streaming_backlog_exceeded": AlertEvent.STREAMING_BACKLOG,
 }
 
 

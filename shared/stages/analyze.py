@@ -42,6 +42,27 @@ def duration_rca(ticket: Ticket) -> RcaResult:
     )
 
 
+def backlog_rca(ticket: Ticket) -> RcaResult:
+    """A stream falling behind its source is a heads-up as well: nothing failed, the lag grows."""
+    subject = ticket.job or "the streaming job"
+    return RcaResult(
+        category=Category.TIMEOUT, error_type="StreamingBacklogExceeded", severity=Severity.LOW, priority="P4",
+        root_cause=f"{subject} is consuming its stream more slowly than data arrives: the backlog (records, "
+                   "bytes, seconds or files behind the source) passed the job's threshold; it has not failed.",
+        recommendations=["Compare the input rate with the processing rate in the streaming query's metrics; a "
+                         "burst from the producer clears on its own, a steady gap does not.",
+                         "Give the stream more capacity: a larger or autoscaling job cluster, more source "
+                         "partitions, or a shorter trigger interval.",
+                         "Look for a slow sink or skewed partitions in the micro-batch durations.",
+                         "If this backlog is normal for the source, raise the job's streaming backlog threshold."],
+        confidence=0.85, auto_heal_possible=False, source=RcaSource.CATALOG, catalog_entry="streaming.backlog",
+        fingerprint=fingerprint(ticket.source, "StreamingBacklogExceeded", subject),
+    )
+
+
+WARNING_RCA = {"duration_warning": duration_rca, "streaming_backlog": backlog_rca}
+
+
 def similar_incidents(svc: Services, ticket: Ticket, fingerprint: str | None) -> SimilarIncidents:
     """Earlier tickets with the same fingerprint (an index lookup: a count, the newest few, the resolver)."""
     if not fingerprint:
@@ -96,8 +117,8 @@ def handle_analyze(body: dict[str, Any], svc: Services) -> Outcome:
     if ticket.stage in _DONE:
         return Outcome(messages=[_notify(svc, ticket_id)])  # redelivery: only hand on again
     evidence = evidence_from_ticket(ticket)
-    if ticket.kind == "duration_warning":
-        rca = apply_floor(duration_rca(ticket), evidence.azure_severity)  # nothing failed (yet)
+    if ticket.kind in WARNING_RCA:
+        rca = apply_floor(WARNING_RCA[ticket.kind](ticket), evidence.azure_severity)  # nothing failed (yet)
     else:
         analyzer = svc.analyzer or build_analyzer(svc.settings, svc.rca_cache, use_llm=False,
                                                   clock=svc.clock.now)

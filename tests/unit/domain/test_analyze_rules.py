@@ -28,6 +28,15 @@ def test_a_duration_warning_is_a_low_priority_timeout_heads_up():
     assert (ticket.sla_due_at - ticket.created_at).total_seconds() == svc.settings.sla_seconds_p4
 
 
+def test_a_streaming_backlog_is_a_low_priority_heads_up_of_its_own():
+    svc = fake_services()
+    ticket = svc.store.get(ingest(svc, "databricks_webhook/derived_job_streaming_backlog.json"))
+    assert ticket.kind == "streaming_backlog" and ticket.priority == "P4" and ticket.severity == "Low"
+    assert ticket.title == "orders-stream-ingest has a streaming backlog above its threshold"
+    assert ticket.rca.error_type == "StreamingBacklogExceeded" and ticket.rca.recommendations
+    assert ticket.dedup_key.endswith(":backlog")  # never folded into a failure ticket of the same run
+
+
 def test_the_sla_deadline_follows_the_analysed_priority_both_ways():
     for severity, priority in ((Severity.LOW, "P4"), (Severity.CRITICAL, "P1")):
         analyzer = lambda evidence, s=severity, p=priority: RcaResult(  # noqa: E731

@@ -52,6 +52,12 @@ def test_duration_warning():
     assert alert.event is AlertEvent.DURATION_WARNING and alert.run_id == "987654321098765"
 
 
+def test_streaming_backlog_warning():
+    alert = only(load("derived_job_streaming_backlog.json"))
+    assert alert.event is AlertEvent.STREAMING_BACKLOG
+    assert (alert.job, alert.job_id, alert.run_id) == ("orders-stream-ingest", "123456789019999", "987654321099001")
+
+
 @pytest.mark.parametrize("name, event", [
     ("job_run_failure.json", AlertEvent.FAILURE),
     ("job_run_start.json", AlertEvent.START),
@@ -107,8 +113,8 @@ def test_unusable_notifications_say_which_field(payload, field, problem):
 
 
 def test_unknown_event_type_is_refused_by_name():
-    error = refusal({"event_type": "jobs.on_streaming_backlog_exceeded", "run": {"run_id": 1}})
-    assert error.code == "unsupported_event_type" and "jobs.on_streaming_backlog_exceeded" in error.message
+    error = refusal({"event_type": "jobs.on_cosmic_ray", "run": {"run_id": 1}})
+    assert error.code == "unsupported_event_type" and "jobs.on_cosmic_ray" in error.message
     assert error.details[0]["field"] == "event_type"
     assert error.to_response()["error"]["code"] == "unsupported_event_type"
 

@@ -103,12 +103,24 @@ def test_keys_are_not_global_across_sources():
     assert len(svc.store.tickets) == 2
 
 
-def test_failed_activities_of_one_run_share_the_runs_ticket():
+def test_failed_activities_of_one_run_are_one_failure_counted_once():
     svc = fake_services()
     status, body, _ = post(svc, "azure-monitor", sample("azure_monitor/derived_adf_activity_failed_log_alert_v1_searchresults.json"))
     assert status == 202
-    assert [r["status"] for r in body["results"]] == ["created", "duplicate"]
-    assert len({r["ticket_id"] for r in body["results"]}) == 1
+    assert [(r["status"], r["occurrences"]) for r in body["results"]] == [("created", 1), ("duplicate", 1)]
+    assert len({r["ticket_id"] for r in body["results"]}) == 1 and len(svc.store.tickets) == 1
+
+
+def test_a_metric_alert_with_two_criteria_counts_once():
+    svc = fake_services()
+    payload = json.loads(sample("azure_monitor/derived_adf_activity_failed_metric_alert.json"))
+    criteria = payload["data"]["alertContext"]["condition"]["allOf"]
+    criteria.append({**criteria[0], "metricName": "PipelineFailedRuns"})
+    for _ in range(2):
+        status, body, _ = post(svc, "azure-monitor", json.dumps(payload).encode())
+        assert status == 202 and len({r["ticket_id"] for r in body["results"]}) == 1
+    assert [r["occurrences"] for r in body["results"]] == [2, 2]  # two deliveries, not four criteria
+    assert svc.store.get(body["results"][0]["ticket_id"]).occurrences == 2
 
 
 def test_a_v1_log_alert_with_rows_of_two_runs_opens_two_tickets():
@@ -222,3 +234,55 @@ def test_priority_starts_at_least_as_urgent_as_the_azure_severity(sev, priority)
     ticket = svc.store.get(result["ticket_id"])
     assert ticket.priority == priority
     assert (ticket.sla_due_at - ticket.created_at).total_seconds() == svc.settings.sla_seconds(priority)
+
+
+def test_an_integer_too_long_to_convert_is_a_400_and_the_body_is_archived():
+    svc = fake_services()
+    for kind, body in (("azure-monitor", b'{"schemaId": "azureMonitorCommonAlertSchema", "x": ' + b"9" * 5000 + b"}"),
+                       ("databricks", b'{"event_type": "jobs.on_failure", "run": {"run_id": ' + b"7" * 4400 + b"}}")):
+        status, body_json, _ = post(svc, kind, body)
+        assert status == 400 and body_json["error"]["code"] == "invalid_json"
+    assert len(svc.archive.blobs) == 2
+
+
+def test_an_unexpected_error_is_archived_for_replay_before_the_500(monkeypatch):
+    import shared.ingest_http as ingest_http
+
+    def broken(payload):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(ingest_http, "extractor_for", lambda kind: broken)
+    svc = fake_services()
+    status, body_json, _ = post(svc, "databricks", sample("databricks_webhook/derived_job_run_failure_realistic.json"))
+    assert status == 500 and body_json["error"]["code"] == "internal_error"
+    [(name, stored)] = svc.archive.blobs.items()
+    assert body_json["error"]["message"].endswith("for replay") and stored[1]["http_status"] == "500"
+
+
+def test_a_log_alert_without_resource_id_rows_is_keyed_by_the_factory_its_configuration_items_name():
+    svc = fake_services()
+    with_id = json.loads(sample("azure_monitor/derived_adf_pipeline_failed_log_alert_v2.json"))
+    without = json.loads(sample("azure_monitor/derived_adf_pipeline_failed_log_alert_v2.json"))
+    criterion = without["data"]["alertContext"]["condition"]["allOf"][0]
+    criterion["dimensions"] = [d for d in criterion["dimensions"] if d["name"] != "_ResourceId"]
+    without["data"]["essentials"]["alertId"] += "-2"
+    first = post(svc, "azure-monitor", json.dumps(without).encode())[1]["results"][0]
+    second = post(svc, "azure-monitor", json.dumps(with_id).encode())[1]["results"][0]
+    assert first["dedup_key"] == second["dedup_key"] == "adf:adf-contoso-prod:7a3c9e21-4b8d-4f6e-9c12-5d0e8f3a6b77"
+    assert (first["status"], second["status"], second["occurrences"]) == ("created", "duplicate", 2)
+    ticket = svc.store.get(first["ticket_id"])
+    assert ticket.resource == "adf-contoso-prod" and ticket.resource_id is not None  # the second alert knew it
+
+
+def test_the_resolved_communication_of_a_service_health_incident_finds_the_incidents_ticket():
+    svc = fake_services()
+    resolved = json.loads(sample("azure_monitor/common_schema_service_health_test_action_resolved.json"))
+    active = json.loads(json.dumps(resolved))
+    active["data"]["essentials"]["alertId"] += "-active"  # an earlier communication: its own alert
+    active["data"]["alertContext"]["properties"].update(stage="Active")
+    active["data"]["alertContext"]["status"] = "Active"
+    opened = post(svc, "azure-monitor", json.dumps(active).encode())[1]["results"][0]
+    assert opened["status"] == "created" and opened["dedup_key"].startswith("servicehealth:")
+    closed = post(svc, "azure-monitor", json.dumps(resolved).encode())[1]["results"][0]
+    assert (closed["status"], closed["ticket_id"]) == ("resolved", opened["ticket_id"])
+    assert len(svc.store.get(opened["ticket_id"]).resolved_notices) == 1
