@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -26,41 +27,51 @@ def _notify(svc: Services, ticket_id: str) -> OutboundMessage:
                            {"ticket_id": ticket_id, "stage": "notify", "kind": "ticket"}, f"{ticket_id}:notify")
 
 
-def duration_rca(ticket: Ticket) -> RcaResult:
-    """A run slower than its threshold is a low-priority heads-up, not a failure to diagnose."""
-    subject = ticket.job or ticket.pipeline or "the job"
+@dataclass(frozen=True)
+class _HeadsUp:
+    """A warning about a run that has not failed: a fixed, low-priority answer, not a diagnosis."""
+
+    error_type: str
+    catalog_entry: str
+    confidence: float
+    default_subject: str
+    root_cause: str  # "{subject}" is the job or pipeline
+    recommendations: tuple[str, ...]
+
+
+_HEADS_UPS = {
+    "duration_warning": _HeadsUp(
+        "DurationThresholdExceeded", "duration.warning", 0.9, "the job",
+        "The run of {subject} is taking longer than its configured duration warning threshold; it has not failed.",
+        ("Check the run's progress in the run page: a stuck task, a skewed stage or a cluster that never scaled "
+         "up are the usual causes.",
+         "Compare the input volume with recent runs; a larger batch may simply need more time.",
+         "If this duration is the new normal, raise the job's duration warning threshold.")),
+    "streaming_backlog": _HeadsUp(
+        "StreamingBacklogExceeded", "streaming.backlog", 0.85, "the streaming job",
+        "{subject} is consuming its stream more slowly than data arrives: the backlog (records, bytes, seconds "
+        "or files behind the source) passed the job's threshold; it has not failed.",
+        ("Compare the input rate with the processing rate in the streaming query's metrics; a burst from the "
+         "producer clears on its own, a steady gap does not.",
+         "Give the stream more capacity: a larger or autoscaling job cluster, more source partitions, or a "
+         "shorter trigger interval.",
+         "Look for a slow sink or skewed partitions in the micro-batch durations.",
+         "If this backlog is normal for the source, raise the job's streaming backlog threshold.")),
+}
+
+
+def heads_up_rca(ticket: Ticket) -> RcaResult | None:
+    """The answer for a warning ticket (a slow run, a stream behind its source); None for a failure."""
+    spec = _HEADS_UPS.get(ticket.kind)
+    if spec is None:
+        return None
+    subject = ticket.job or ticket.pipeline or spec.default_subject
     return RcaResult(
-        category=Category.TIMEOUT, error_type="DurationThresholdExceeded", severity=Severity.LOW, priority="P4",
-        root_cause=f"The run of {subject} is taking longer than its configured duration warning threshold; "
-                   "it has not failed.",
-        recommendations=["Check the run's progress in the run page: a stuck task, a skewed stage or a cluster "
-                         "that never scaled up are the usual causes.",
-                         "Compare the input volume with recent runs; a larger batch may simply need more time.",
-                         "If this duration is the new normal, raise the job's duration warning threshold."],
-        confidence=0.9, auto_heal_possible=False, source=RcaSource.CATALOG, catalog_entry="duration.warning",
-        fingerprint=fingerprint(ticket.source, "DurationThresholdExceeded", subject),
+        category=Category.TIMEOUT, error_type=spec.error_type, severity=Severity.LOW, priority="P4",
+        root_cause=spec.root_cause.format(subject=subject), recommendations=list(spec.recommendations),
+        confidence=spec.confidence, auto_heal_possible=False, source=RcaSource.CATALOG,
+        catalog_entry=spec.catalog_entry, fingerprint=fingerprint(ticket.source, spec.error_type, subject),
     )
-
-
-def backlog_rca(ticket: Ticket) -> RcaResult:
-    """A stream falling behind its source is a heads-up as well: nothing failed, the lag grows."""
-    subject = ticket.job or "the streaming job"
-    return RcaResult(
-        category=Category.TIMEOUT, error_type="StreamingBacklogExceeded", severity=Severity.LOW, priority="P4",
-        root_cause=f"{subject} is consuming its stream more slowly than data arrives: the backlog (records, "
-                   "bytes, seconds or files behind the source) passed the job's threshold; it has not failed.",
-        recommendations=["Compare the input rate with the processing rate in the streaming query's metrics; a "
-                         "burst from the producer clears on its own, a steady gap does not.",
-                         "Give the stream more capacity: a larger or autoscaling job cluster, more source "
-                         "partitions, or a shorter trigger interval.",
-                         "Look for a slow sink or skewed partitions in the micro-batch durations.",
-                         "If this backlog is normal for the source, raise the job's streaming backlog threshold."],
-        confidence=0.85, auto_heal_possible=False, source=RcaSource.CATALOG, catalog_entry="streaming.backlog",
-        fingerprint=fingerprint(ticket.source, "StreamingBacklogExceeded", subject),
-    )
-
-
-WARNING_RCA = {"duration_warning": duration_rca, "streaming_backlog": backlog_rca}
 
 
 def similar_incidents(svc: Services, ticket: Ticket, fingerprint: str | None) -> SimilarIncidents:
@@ -117,8 +128,9 @@ def handle_analyze(body: dict[str, Any], svc: Services) -> Outcome:
     if ticket.stage in _DONE:
         return Outcome(messages=[_notify(svc, ticket_id)])  # redelivery: only hand on again
     evidence = evidence_from_ticket(ticket)
-    if ticket.kind in WARNING_RCA:
-        rca = apply_floor(WARNING_RCA[ticket.kind](ticket), evidence.azure_severity)  # nothing failed (yet)
+    heads_up = heads_up_rca(ticket)
+    if heads_up is not None:
+        rca = apply_floor(heads_up, evidence.azure_severity)  # nothing failed (yet)
     else:
         analyzer = svc.analyzer or build_analyzer(svc.settings, svc.rca_cache, use_llm=False,
                                                   clock=svc.clock.now)
