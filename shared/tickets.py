@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.rca.model import RcaResult
 
 __all__ = [
-    "Ticket", "TicketStatus", "Stage", "AuditEntry", "SlackRef", "ResolvedNotice",
+    "Ticket", "TicketStatus", "Stage", "AuditEntry", "SlackRef", "NotifyLease", "ResolvedNotice",
     "new_ticket_id", "ticket_created_at", "SUMMARY_FIELDS", "iso",
 ]
 
@@ -38,6 +38,13 @@ class AuditEntry(BaseModel):
     actor: str
     action: str
     details: dict[str, Any] = Field(default_factory=dict)
+
+
+class NotifyLease(BaseModel):
+    """Which notify delivery is creating the ticket's Jira issue and Slack message, and until when."""
+
+    holder: str
+    until: datetime
 
 
 class SlackRef(BaseModel):
@@ -142,6 +149,7 @@ class Ticket(BaseModel):
     jira_key: str | None = None
     jira_url: str | None = None
     slack: SlackRef | None = None
+    notify_lease: NotifyLease | None = None  # internal: never in the API's JSON
     team: str = "unassigned"
     cost_center: str = "unassigned"
     integration_errors: list[dict[str, Any]] = Field(default_factory=list)
@@ -173,7 +181,7 @@ class Ticket(BaseModel):
         return {k: full.get(k) for k in SUMMARY_FIELDS}
 
     def to_json(self, include_audit: bool = True) -> dict[str, Any]:
-        data = self.model_dump(mode="json", exclude={"audit"})
+        data = self.model_dump(mode="json", exclude={"audit", "notify_lease"})
         for key in list(data):
             if isinstance(getattr(self, key, None), datetime):
                 data[key] = iso(getattr(self, key))

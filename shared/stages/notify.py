@@ -9,6 +9,7 @@ from typing import Any
 
 from shared.notify.attempt import Attempt
 from shared.notify.common import dashboard_ticket_url, headline
+from shared.notify.lease import exclusively
 from shared.notify.slack_blocks import escape, slack_date
 from shared.ports import Outcome, TicketChange
 from shared.services import Services
@@ -73,6 +74,15 @@ def _ensure_jira(ticket: Ticket, svc: Services, run: Attempt) -> tuple[Ticket, b
 
 
 def _on_ticket(body: dict[str, Any], ticket: Ticket, svc: Services, run: Attempt) -> Outcome:
+    creates = (svc.jira is not None and not ticket.jira_key) or (svc.slack is not None and ticket.slack is None)
+    if not creates or ticket.split_into_runs:
+        return _notify_ticket(ticket, svc, run)
+    # Something may get created: only one delivery at a time, on the ticket as it is now.
+    done = exclusively(svc, ticket.id, lambda fresh: _notify_ticket(fresh, svc, run))
+    return done if done is not None else Outcome()
+
+
+def _notify_ticket(ticket: Ticket, svc: Services, run: Attempt) -> Outcome:
     dashboard = svc.settings.dashboard_url
     if ticket.split_into_runs:  # its run tickets carry the incident to Jira and Slack
         run.record("notify_skipped", reason="split into run tickets", runs=ticket.split_into_runs[:20])
