@@ -15,7 +15,7 @@ from typing import Any
 from shared.api import ApiError
 from shared.ports import OutboundMessage, Outcome, TicketChange, mutate_tracked
 from shared.services import Services
-from shared.tickets import Ticket, TicketStatus
+from shared.tickets import Ticket, TicketStatus, iso
 
 __all__ = ["change_status", "apply_acknowledge", "apply_resolve", "apply_reopen", "ACTIONS"]
 
@@ -58,6 +58,9 @@ def apply_reopen(ticket: Ticket, actor: str, at: datetime, note: str | None = No
     ticket.resolved_at = ticket.resolved_by = None
     ticket.acknowledged_at = ticket.acknowledged_by = None  # a reopened incident needs a new response
     ticket.reopened_at = at
+    if ticket.sla_status != "pending":  # the cycle that ends here keeps its outcome on record
+        ticket.sla_history.append({"due_at": iso(ticket.sla_due_at), "status": ticket.sla_status,
+                                   "breached_at": iso(ticket.sla_breached_at)})
     # ... and a new response deadline, watched by the SLA monitor like a new ticket's.
     ticket.sla_due_at = at + (ticket.sla_due_at - ticket.created_at if ticket.sla_due_at else timedelta(hours=2))
     ticket.sla_status, ticket.sla_warned_at, ticket.sla_breached_at = "pending", None, None

@@ -130,10 +130,13 @@ class RcaCache(Protocol):
 
 class SeenEvents(Protocol):
     def seen(self, namespace: str, event_id: str) -> bool:
-        """Whether the event id was recorded (a read; recording happens after the work succeeds)."""
+        """Whether the event id was recorded (a read)."""
 
     def first_time(self, namespace: str, event_id: str) -> bool:
         """Atomically record an event id; True only the first time (webhook redelivery guard)."""
+
+    def forget(self, namespace: str, event_id: str) -> None:
+        """Drop a recorded id (its work failed after all, so a retry must get through)."""
 
 
 class Clock(Protocol):

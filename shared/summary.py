@@ -37,6 +37,9 @@ def summarize(every: list[TicketFacts], days: int) -> dict[str, Any]:
     # Alert tickets that handed over to run tickets are not incidents: counting them would double.
     tickets = [t for t in every if not t.split]
     sla = Counter(t.sla_status for t in tickets)
+    # A reopened ticket's earlier deadlines count too: reopening must not erase a breach.
+    sla["met"] += sum(t.sla_met_before for t in tickets)
+    sla["breached"] += sum(t.sla_breached_before for t in tickets)
     decided = sla["met"] + sla["breached"]
     per_day: dict[str, Counter[str]] = defaultdict(Counter)
     resolve_by_day: dict[str, list[float]] = defaultdict(list)

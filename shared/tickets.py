@@ -137,6 +137,9 @@ class Ticket(BaseModel):
     sla_status: str = "pending"  # pending | met | breached
     sla_breached_at: datetime | None = None
     sla_warned_at: datetime | None = None
+    # The settled response SLAs of earlier cycles ({due_at, status, breached_at}): a reopen starts a
+    # new deadline, and a breach before it must still count.
+    sla_history: list[dict[str, Any]] = Field(default_factory=list)
     resolved_notices: list[ResolvedNotice] = Field(default_factory=list)
     # The repeats the audit trail has accounted for (None: a ticket from before coalescing, whose
     # every repeat has its own line), and when it last wrote an occurrence line.

@@ -21,7 +21,8 @@ NEXT_STAGE = {Stage.INGESTED: "enrich", Stage.ENRICHED: "analyze", Stage.ANALYZE
 def _breach(ticket: Ticket, now: datetime) -> bool:
     if ticket.sla_status != "pending" or ticket.acknowledged_at or not ticket.is_open:
         return False
-    ticket.sla_status, ticket.sla_breached_at = "breached", now
+    # Breached at the deadline, as a close after it records; the timer only notices a little later.
+    ticket.sla_status, ticket.sla_breached_at = "breached", ticket.sla_due_at or now
     return True
 
 

@@ -104,9 +104,15 @@ def handle_jira(body: bytes, headers: Mapping[str, str], svc: Services) -> tuple
         return json_response(200, {"status": "ignored", "reason": reason}), Outcome()
     user = _obj(payload.get("user"))
     actor = f"jira:{str(user.get('displayName') or user.get('accountId') or 'unknown')[:100]}"
-    outcome = _apply(svc, ticket, TARGET_ACTION[target], actor, "jira", f"Jira status → {to_status}")
-    if delivery:  # only once it is applied: a failure above lets Jira's retry through
-        svc.seen_events.first_time("jira", delivery)
+    # Claimed before applying, atomically: of deliveries arriving together only one applies.
+    if delivery and not svc.seen_events.first_time("jira", delivery):
+        return json_response(200, {"status": "duplicate"}), Outcome()
+    try:
+        outcome = _apply(svc, ticket, TARGET_ACTION[target], actor, "jira", f"Jira status → {to_status}")
+    except Exception:
+        if delivery:  # not applied after all: Jira's retry must get through
+            svc.seen_events.forget("jira", delivery)
+        raise
     return json_response(200, {"status": "applied", "ticket_id": ticket.id, "change": target}), outcome
 
 

@@ -187,6 +187,9 @@ class FakeSeenEvents:
         self.seen_ids.add(key)
         return True
 
+    def forget(self, namespace: str, event_id: str) -> None:
+        self.seen_ids.discard((namespace, event_id))
+
 
 class FixedClock:
     def __init__(self, start: datetime | None = None) -> None:

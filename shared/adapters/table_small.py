@@ -58,3 +58,11 @@ class TableSeenEvents:
             return True
         except ResourceExistsError:
             return False
+
+    def forget(self, namespace: str, event_id: str) -> None:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            self._table.delete_entity(safe_key(namespace), hashlib.sha256(event_id.encode()).hexdigest())
+        except ResourceNotFoundError:
+            pass

@@ -132,15 +132,26 @@ class TableTicketStore(TicketQueries):
         with self._lock:
             cached = self._recent.get(ticket_id)
         for attempt in range(MAX_ATTEMPTS):
-            if cached and attempt == 0:
-                current: tuple[Ticket, str] | None = (Ticket.model_validate_json(cached[0]), cached[1])
+            current: tuple[Ticket, str] | None
+            if attempt == 0 and cached is not None:
+                from_cache, current = True, (Ticket.model_validate_json(cached[0]), cached[1])
             else:
-                current = self._read(ticket_id)
+                from_cache, current = False, self._read(ticket_id)
             if current is None:
                 return None
             ticket, etag = current
             before = index_rows(ticket)
-            if change(ticket) is False:
+            try:
+                unchanged = change(ticket) is False
+            except Exception:
+                if from_cache:  # e.g. "invalid transition", judged on a copy that may be stale
+                    continue
+                raise
+            if unchanged:
+                if from_cache:
+                    # Nothing to write, so no etag check would catch a stale copy (another process
+                    # may have moved the ticket on): decide again on what storage holds.
+                    continue
                 return ticket
             entity = ticket_to_entity(ticket)
             try:

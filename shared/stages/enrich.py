@@ -54,7 +54,10 @@ def _apply(ticket: Ticket, result: EnrichmentResult, now: datetime, settings: Se
     step = result.primary_step
     if step:
         ticket.error_code = ticket.error_code or step.error_code
-        ticket.error_message = ticket.error_message or step.error_message
+        # What the API says failed beats the alert's summary of it ("Job execution failed." for a
+        # notebook's AnalysisException): Jira and Slack show this. The alert's own words stay in
+        # enrichment["alert"].
+        ticket.error_message = step.error_message or ticket.error_message
         ticket.failure_type = ticket.failure_type or step.failure_type
     if result.run:
         ticket.error_message = ticket.error_message or result.run.termination_message

@@ -40,6 +40,13 @@ def body(ticket_id: str = "T20250603-021741-AB12", delivery: int | None = None) 
     return msg
 
 
+def test_the_fetched_error_replaces_the_alerts_generic_message(databricks, dbx_server):
+    svc = services(make_ticket(error_message="Job execution failed."), databricks=databricks)
+    handle_enrich(body(), svc)
+    stored = svc.store.get("T20250603-021741-AB12")
+    assert stored.error_message.startswith("AnalysisException: [TABLE_OR_VIEW_NOT_FOUND]")  # Jira and Slack show it
+
+
 def test_multitask_databricks_failure_is_enriched_and_handed_to_analyze(databricks, dbx_server):
     svc = services(make_ticket(), databricks=databricks)
     outcome = handle_enrich(body(), svc)

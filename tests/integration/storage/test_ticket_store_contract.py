@@ -135,6 +135,29 @@ def test_two_stores_on_separate_clients_stay_consistent(store, request, unique):
     assert store.mutate(ticket.id, lambda t: setattr(t, "occurrences", t.occurrences + 1)).occurrences == 4
 
 
+def test_a_no_op_or_a_refusal_is_decided_on_the_stored_ticket_not_a_stale_copy(store, request, unique):
+    if isinstance(store, FakeTicketStore):
+        pytest.skip("a second client only exists for the real store")
+    from shared.adapters.storage_clients import table_service
+    from shared.adapters.table_ticket_store import TableTicketStore
+
+    other = TableTicketStore(table_service(request.getfixturevalue("storage_settings")), prefix=f"t{unique}")
+    ticket = make_ticket(8, T0)
+    store.create(ticket)  # `store` now holds a copy at stage ingested
+    other.mutate(ticket.id, lambda t: setattr(t, "stage", Stage.NOTIFIED))  # another process moves it on
+    seen = store.mutate(ticket.id, lambda t: False)  # a change with nothing to do (a repeated action)
+    assert seen.stage == Stage.NOTIFIED  # answered with what storage holds, not the stale copy
+
+    def refuse_if_resolved(t: Ticket) -> bool:
+        if t.status == TicketStatus.RESOLVED:
+            raise ValueError("resolved")
+        return False
+
+    store.mutate(ticket.id, lambda t: setattr(t, "status", TicketStatus.RESOLVED))  # cached: resolved
+    other.mutate(ticket.id, lambda t: setattr(t, "status", TicketStatus.OPEN))  # reopened elsewhere
+    assert store.mutate(ticket.id, refuse_if_resolved).status == TicketStatus.OPEN  # not refused on the copy
+
+
 def test_a_recent_read_is_a_private_copy_and_a_fresh_read_sees_other_writers(store, request, unique):
     ticket = make_ticket(7, T0)
     store.create(ticket)

@@ -47,3 +47,20 @@ def test_the_window_is_validated():
     stored_ticket(svc)
     svc.clock.advance(timedelta(days=8).total_seconds())
     assert summary_for({"days": "7"}, svc)["total"] == 0
+
+
+def test_a_breach_stays_counted_after_the_ticket_is_resolved_and_reopened():
+    svc = fake_services()
+    late = stored_ticket(svc, 1, priority="P2")
+    svc.clock.advance(svc.settings.sla_seconds_p2 + 60)
+    check_sla(svc)  # breached unacknowledged
+    change_status(svc, late.id, "resolve", "a", "dashboard")
+    change_status(svc, late.id, "reopen", "a", "dashboard")
+    change_status(svc, late.id, "acknowledge", "a", "dashboard")  # the new deadline is met
+    ticket = svc.store.get(late.id)
+    assert ticket.sla_status == "met"
+    assert [h["status"] for h in ticket.sla_history] == ["breached"] and ticket.sla_history[0]["breached_at"]
+    assert ticket.to_json()["sla_history"][0]["status"] == "breached"
+    summary = summary_for({}, svc)
+    assert summary["sla"] == {"met": 1, "breached": 1, "pending": 0, "compliance": 0.5}
+    assert summary["breaches"] == 1

@@ -54,6 +54,27 @@ def test_a_signed_done_resolves_the_ticket_once(svc):
     assert json.loads(again.body)["status"] == "duplicate" and outcome.messages == []
 
 
+def test_deliveries_arriving_together_apply_once_and_a_failed_one_can_be_retried(svc, monkeypatch):
+    ticket = stored_ticket(svc, jira_key="DATA-422")
+    svc.store.mutate(ticket.id, lambda t: setattr(t, "jira_key", "DATA-422"))
+    body = jira_body("DATA-422", "Done")
+    # Both read "not seen" before either finished (the race): the atomic claim still lets one through.
+    monkeypatch.setattr(svc.seen_events, "seen", lambda namespace, event_id: False)
+    statuses = [json.loads(handle_jira(body, jira_headers(body, "race"), svc)[0].body)["status"] for _ in range(2)]
+    assert statuses == ["applied", "duplicate"]
+
+    import shared.webhooks as webhooks
+
+    real_apply = webhooks._apply
+    monkeypatch.setattr(webhooks, "_apply", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("storage blip")))
+    reopen = jira_body("DATA-422", "To Do")
+    with pytest.raises(RuntimeError):
+        handle_jira(reopen, jira_headers(reopen, "retry-me"), svc)
+    monkeypatch.setattr(webhooks, "_apply", real_apply)
+    response, _ = handle_jira(reopen, jira_headers(reopen, "retry-me"), svc)  # Jira's retry
+    assert json.loads(response.body)["status"] == "applied"
+
+
 def test_a_wrong_or_missing_signature_is_refused(svc):
     ticket = stored_ticket(svc, jira_key="DATA-1")
     body = jira_body("DATA-1", "Done")
