@@ -8,9 +8,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from shared.alerts import SourceKind
 from shared.api import ApiError, ApiResponse, Principal, json_response, parse_principal
 from shared.lifecycle import change_status
 from shared.ports import Outcome, TicketQuery
+from shared.rca.model import Category
 from shared.services import Services
 from shared.tickets import TicketStatus
 
@@ -22,6 +24,9 @@ ALLOWED = {
     "status": {s.value for s in TicketStatus},
     "priority": {"P1", "P2", "P3", "P4"},
     "severity": {"Critical", "High", "Medium", "Low"},
+    # Fixed vocabularies too: a misspelt filter is a 400 that names the choices, not an empty page.
+    "source": {s.value for s in SourceKind},
+    "category": {c.value for c in Category},
 }
 MAX_LIMIT, EXPORT_MAX_ROWS = 200, 20_000
 CSV_COLUMNS = ("id", "status", "priority", "severity", "source", "title", "resource", "pipeline", "job",

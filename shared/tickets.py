@@ -191,6 +191,7 @@ class Ticket(BaseModel):
         data["category"] = self.rca.category.value if self.rca else None
         data["error_type"] = self.rca.error_type if self.rca else None
         data["slack"] = {"channel": self.slack.channel, "ts": self.slack.ts} if self.slack else None
+        data["resolved_notices"] = [{**n.model_dump(mode="json"), "at": iso(n.at)} for n in self.resolved_notices]
         if include_audit:
             data["audit"] = [
                 {"at": iso(e.at), "actor": e.actor, "action": e.action, "details": e.details}

@@ -40,7 +40,8 @@ def test_list_validates_filters_and_pages():
     first = json.loads(list_tickets({"limit": "2"}, svc).body)
     assert len(first["items"]) == 2 and first["next_cursor"]
     assert first["items"][0]["pipeline"] == "PL_4"  # newest first
-    for bad in ({"status": "closed"}, {"priority": "P9"}, {"limit": "0"}, {"limit": "abc"}):
+    for bad in ({"status": "closed"}, {"priority": "P9"}, {"limit": "0"}, {"limit": "abc"},
+                {"category": "not_a_category"}, {"source": "databricks"}, {"source": "adf,nope"}):
         with pytest.raises(ApiError) as invalid:
             list_tickets(bad, svc)
         assert invalid.value.status == 400 and invalid.value.details
@@ -87,3 +88,9 @@ def test_csv_export_is_filtered_rfc4180_and_formula_safe():
     assert len(rows) == 1
     assert rows[0]["team"].startswith("'=")
     assert rows[0]["title"] == 'quote " and, comma'
+
+
+def test_fixed_vocabulary_filters_accept_every_documented_value_in_any_case():
+    svc = fake_services()
+    for params in ({"category": "TIMEOUT,source_not_found"}, {"source": "ADF,databricks_job,azure_function,other"}):
+        assert json.loads(list_tickets(params, svc).body)["items"] == []
