@@ -3,7 +3,9 @@
 "Never lose, never double": the dedup key is claimed first (exactly one winner however many race),
 the ticket row is written, then the enrich message is sent. If the send fails the reply is 503 and
 the ticket is flagged; the sender's retry (Azure Monitor retries 503) finds the flag and re-queues
-instead of counting a second occurrence. A creator that dies between storing and queueing is
+instead of counting a second occurrence. A payload reporting several failures may get its 503 after
+some were counted: each of those notes the delivery's body digest, and the retry (the same body)
+resumes them instead of counting again. A creator that dies between storing and queueing is
 covered by later repeats and by the redrive timer. Repeats are one etag-checked row update (plus
 an audit line at most once a minute per ticket).
 """
@@ -27,7 +29,7 @@ from shared.services import Services
 from shared.ticket_factory import add_occurrence, new_ticket
 from shared.tickets import ResolvedNotice, Stage, Ticket, TicketStatus, new_ticket_id
 
-__all__ = ["ingest_payload", "IngestResult", "enrich_message", "failure"]
+__all__ = ["ingest_payload", "IngestResult", "enrich_message", "failure", "unavailable"]
 
 log = logging.getLogger(__name__)
 STALL_SECONDS = 5.0  # a healthy pipeline moves a new ticket on well within this
@@ -41,6 +43,11 @@ class IngestResult:
     # Trailing I/O (audit lines, queue sends) the caller runs together with the archive upload:
     # the reply's content is known before they finish, so they need not wait for each other.
     deferred: list[Callable[[], Any]] = field(default_factory=list)
+    # The delivery's identity (a digest of the body): a sender's retry of a delivery answered 503
+    # carries the same body, and must not count the failures that delivery already counted.
+    delivery: str | None = None
+    # Why the payload stopped part-way (storage down at alert k): the earlier alerts still stand.
+    stopped: ApiError | None = None
 
     def take_deferred(self) -> list[Callable[[], Any]]:
         calls, self.deferred = self.deferred, []
@@ -48,6 +55,11 @@ class IngestResult:
 
     def finish(self) -> None:
         run_together(*self.take_deferred())
+
+
+def unavailable(exc: IntegrationError) -> ApiError:
+    """The 503 a sender retries (Azure Monitor does) when a dependency is down."""
+    return ApiError(503, "service_unavailable", f"{exc.system} is unavailable; retry the request")
 
 
 def enrich_message(svc: Services, ticket_id: str) -> tuple[str, dict[str, Any], str]:
@@ -70,8 +82,9 @@ def parse_json(raw: bytes) -> Any:
         raise ApiError(400, "invalid_json", f"request body is not usable JSON: {exc}") from None
 
 
-def ingest_payload(payload: Any, extract: Extractor, svc: Services) -> IngestResult:
-    """Apply every alert of one payload. Raises ApiError(503) when the pipeline cannot be fed."""
+def ingest_payload(payload: Any, extract: Extractor, svc: Services, delivery: str | None = None) -> IngestResult:
+    """Apply every alert of one payload; 4xx for a payload that is no alert. If storage fails part-way,
+    `stopped` says so and the alerts before it keep their results (and their queue sends)."""
     from shared.extract import PayloadError
 
     try:
@@ -80,7 +93,7 @@ def ingest_payload(payload: Any, extract: Extractor, svc: Services) -> IngestRes
         raise ApiError(422, exc.code, exc.message, exc.details) from None
     if not alerts:
         raise ApiError(422, "no_alerts", "the payload reports no failure this service can track")
-    result = IngestResult()
+    result = IngestResult(delivery=delivery)
     first: dict[str, dict[str, Any]] = {}
     for alert in alerts:
         key = dedup_key(alert)
@@ -92,7 +105,16 @@ def ingest_payload(payload: Any, extract: Extractor, svc: Services) -> IngestRes
             already = "duplicate" if earlier["status"] in ("created", "duplicate") else earlier["status"]
             result.results.append({**earlier, "status": already})
             continue
-        first[key] = _apply(alert, key, svc, result)
+        try:
+            first[key] = _apply(alert, key, svc, result)
+        except IntegrationError as exc:
+            result.stopped = unavailable(exc)
+            break
+        except ApiError as exc:
+            if exc.status != 503:
+                raise
+            result.stopped = exc
+            break
         result.results.append(first[key])
     return result
 
@@ -134,14 +156,18 @@ def _repeat(ticket_id: str, alert: Alert, key: str, svc: Services, result: Inges
     """Fold a repeat into a stored ticket (None if no row yet). The retry of a delivery we answered
     503 resumes it instead: it is the same notice, so it is not counted twice."""
     now = svc.clock.now()
-    resumed: list[bool] = []
+    resumed: list[str] = []  # the status to report again for a resumed delivery ("": a new notice)
     audited: list[int] = []  # alerts the audit line about to be written covers (none: no line)
 
     def change(ticket: Ticket) -> None:
-        # Only a ticket still waiting for its first stage can be the subject of a 503'd delivery.
-        resumed[:] = [ticket.enqueue_pending and ticket.stage == Stage.INGESTED]
-        ticket.enqueue_pending = False
         audited.clear()
+        pending, ticket.enqueue_pending = ticket.enqueue_pending, False  # re-fed below when resumed
+        retried = ticket.retried_deliveries.pop(result.delivery, None) if result.delivery else None
+        if retried is not None:  # the sender's retry of a delivery we answered 503: counted already
+            resumed[:] = [retried]
+            return
+        # Else only a ticket still waiting for its first stage can be the subject of a 503'd delivery.
+        resumed[:] = ["created" if pending and ticket.stage == Stage.INGESTED else ""]
         if not resumed[0]:
             if ticket.occurrences_audited is None:
                 ticket.occurrences_audited = ticket.occurrences
@@ -155,10 +181,11 @@ def _repeat(ticket_id: str, alert: Alert, key: str, svc: Services, result: Inges
     if ticket is None:
         return None
     if resumed[0]:
-        result.outcome.changes.append(TicketChange("created", ticket))
-        result.deferred += [lambda: _feed(svc, ticket),
-                            lambda: svc.record(ticket.id, "ingest", "enqueue_retried", alert_id=alert.alert_id)]
-        return _result("created", ticket, key)
+        result.outcome.changes.append(TicketChange(resumed[0] if resumed[0] == "created" else "occurrence", ticket))
+        result.deferred += [lambda: svc.record(ticket.id, "ingest", "enqueue_retried", alert_id=alert.alert_id)]
+        if ticket.stage == Stage.INGESTED:  # its enrich message may be the one that failed to send
+            result.deferred.append(lambda: _feed(svc, ticket))
+        return _result(resumed[0], ticket, key)
     occurrences = ticket.occurrences
     result.outcome.changes.append(TicketChange("occurrence", ticket))
     if ticket.stage == Stage.NOTIFIED and ticket.slack is not None:  # else there is no thread to reply in

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -11,15 +12,17 @@ from typing import Any
 from shared.api import MAX_BODY, ApiError, ApiResponse, json_response
 from shared.bootstrap import get_services
 from shared.errors import IntegrationError
-from shared.ingest import IngestResult, ingest_payload, parse_json
+from shared.ingest import IngestResult, ingest_payload, parse_json, unavailable
 from shared.parallel import run_together
 from shared.ports import Outcome
 from shared.services import Services
+from shared.tickets import Ticket
 
 __all__ = ["handle_alert_request", "archive_name", "extractor_for", "KINDS"]
 
 log = logging.getLogger(__name__)
 KINDS = ("azure-monitor", "databricks")
+MAX_RETRIED_DELIVERIES = 5
 
 
 def extractor_for(kind: str) -> Callable[[Any], list[Any]]:
@@ -37,17 +40,19 @@ def handle_alert_request(kind: str, raw: bytes, svc: Services | None = None,
     try:
         svc = svc or get_services()
     except IntegrationError as exc:  # cold start while storage is down
-        return _unavailable(exc).response(), Outcome()
+        return unavailable(exc).response(), Outcome()
     request_id = request_id or uuid.uuid4().hex
     status, result, error = 202, IngestResult(), None
     try:
         if len(raw) > MAX_BODY:
             raise ApiError(413, "payload_too_large", "request bodies are limited to 1 MiB")
-        result = ingest_payload(parse_json(raw), extractor_for(kind), svc)
+        result = ingest_payload(parse_json(raw), extractor_for(kind), svc, delivery=_delivery(kind, raw))
+        if result.stopped is not None:  # the alerts before it stand (and are fed below); the retry resumes
+            status, error = 503, result.stopped
     except ApiError as exc:
         status, error = exc.status, exc
     except IntegrationError as exc:  # storage down: the sender retries a 503 (Azure Monitor does)
-        status, error = 503, _unavailable(exc)
+        status, error = 503, unavailable(exc)
     except Exception:  # a bug: still keep the body, so the alert can be replayed once it is fixed
         log.exception("alert ingestion failed", extra={"stage": "ingest", "request_id": request_id})
         status = 500
@@ -57,18 +62,38 @@ def handle_alert_request(kind: str, raw: bytes, svc: Services | None = None,
         # One level of concurrency: the archive, the queue send and the audit line all at once.
         run_together(lambda: _archive(svc, kind, raw, request_id, status, result), *result.take_deferred())
     except (ApiError, IntegrationError) as exc:  # the pipeline could not be fed: a 503 the sender retries
-        error = exc if isinstance(exc, ApiError) else _unavailable(exc)
+        error = exc if isinstance(exc, ApiError) else unavailable(exc)
         status = error.status
         _archive(svc, kind, raw, request_id, status, result)
     if error is not None:
+        if status == 503:
+            _await_retry(svc, result)
         log.info("alert rejected: %s", error.code, extra={"stage": "ingest", "request_id": request_id})
         return error.response(), result.outcome
     headers = {"x-request-id": request_id}
     return json_response(202, {"results": result.results}, headers), result.outcome
 
 
-def _unavailable(exc: IntegrationError) -> ApiError:
-    return ApiError(503, "service_unavailable", f"{exc.system} is unavailable; retry the request")
+def _delivery(kind: str, raw: bytes) -> str:
+    return hashlib.sha256(kind.encode() + b"\0" + raw).hexdigest()[:32]
+
+
+def _await_retry(svc: Services, result: IngestResult) -> None:
+    """A 503 asks the sender to deliver again. The failures this delivery already counted note its
+    digest, so the retry resumes them (same status, no second count) instead of counting again."""
+    delivery = result.delivery
+    if not delivery:
+        return
+    for entry in result.results:
+        if entry.get("ticket_id") and entry["status"] in ("created", "duplicate"):
+            def note(ticket: Ticket, status: str = entry["status"]) -> None:
+                ticket.retried_deliveries[delivery] = status
+                while len(ticket.retried_deliveries) > MAX_RETRIED_DELIVERIES:
+                    ticket.retried_deliveries.pop(next(iter(ticket.retried_deliveries)))
+            try:
+                svc.store.mutate(entry["ticket_id"], note)
+            except Exception:  # storage down as well: the retry may count this one twice
+                log.warning("could not note the delivery for its retry", extra={"ticket_id": entry["ticket_id"]})
 
 
 def _archive(svc: Services, kind: str, raw: bytes, request_id: str, status: int, result: IngestResult) -> None:

@@ -97,6 +97,9 @@ class Ticket(BaseModel):
     stage: Stage = Stage.INGESTED
     stage_at: datetime | None = None
     enqueue_pending: bool = False  # the enrich message could not be sent yet (see shared.ingest)
+    # Deliveries answered 503 after counting this ticket (body digest → status reported): their
+    # retry resumes instead of counting again. Consumed by the retry; at most a few kept.
+    retried_deliveries: dict[str, str] = Field(default_factory=dict)
     # failure | duration_warning (a run still going, slower than its threshold) | streaming_backlog
     kind: str = "failure"
     priority: str = "P3"
@@ -184,7 +187,7 @@ class Ticket(BaseModel):
         return {k: full.get(k) for k in SUMMARY_FIELDS}
 
     def to_json(self, include_audit: bool = True) -> dict[str, Any]:
-        data = self.model_dump(mode="json", exclude={"audit", "notify_lease"})
+        data = self.model_dump(mode="json", exclude={"audit", "notify_lease", "retried_deliveries"})
         for key in list(data):
             if isinstance(getattr(self, key, None), datetime):
                 data[key] = iso(getattr(self, key))

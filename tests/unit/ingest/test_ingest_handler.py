@@ -286,3 +286,57 @@ def test_the_resolved_communication_of_a_service_health_incident_finds_the_incid
     closed = post(svc, "azure-monitor", json.dumps(resolved).encode())[1]["results"][0]
     assert (closed["status"], closed["ticket_id"]) == ("resolved", opened["ticket_id"])
     assert len(svc.store.get(opened["ticket_id"]).resolved_notices) == 1
+
+
+def _two_run_v1_payload() -> bytes:
+    payload = json.loads(sample("azure_monitor/derived_adf_activity_failed_log_alert_v1_searchresults.json"))
+    table = payload["data"]["alertContext"]["SearchResults"]["tables"][0]
+    run_col = [c["name"] for c in table["columns"]].index("PipelineRunId")
+    table["rows"][1][run_col] = "0b1c2d3e-0000-4000-8000-000000000002"
+    return json.dumps(payload).encode()
+
+
+def test_the_retry_of_a_multi_failure_delivery_answered_503_counts_nothing_twice(monkeypatch):
+    svc = fake_services()
+    raw = _two_run_v1_payload()
+    real_send, sends = svc.publisher.send, []
+
+    def second_send_fails(queue, body, message_id):  # noqa: ANN001
+        sends.append(message_id)
+        if len(sends) == 2:
+            raise RetryableError("servicebus", "down")
+        real_send(queue, body, message_id)
+
+    monkeypatch.setattr(svc.publisher, "send", second_send_fails)
+    status, _, _ = post(svc, "azure-monitor", raw)
+    assert status == 503
+    monkeypatch.setattr(svc.publisher, "send", real_send)
+    status, body, _ = post(svc, "azure-monitor", raw)  # Azure Monitor's retry: the same body
+    assert status == 202
+    assert [(r["status"], r["occurrences"]) for r in body["results"]] == [("created", 1), ("created", 1)]
+    assert len(svc.publisher.to(svc.settings.enrich_queue)) == 2 and len(svc.store.tickets) == 2
+    status, body, _ = post(svc, "azure-monitor", raw)  # later, the same notice again: a real repeat
+    assert [(r["status"], r["occurrences"]) for r in body["results"]] == [("duplicate", 2), ("duplicate", 2)]
+
+
+def test_storage_failing_part_way_keeps_the_earlier_failures_and_the_retry_resumes(monkeypatch):
+    from shared.errors import RetryableError as Retryable
+
+    svc = fake_services()
+    raw = _two_run_v1_payload()
+    real_create, creates = svc.store.create, []
+
+    def second_create_fails(ticket):  # noqa: ANN001
+        creates.append(ticket.id)
+        if len(creates) == 2:
+            raise Retryable("tables", "down")
+        return real_create(ticket)
+
+    monkeypatch.setattr(svc.store, "create", second_create_fails)
+    status, body, _ = post(svc, "azure-monitor", raw)
+    assert status == 503 and body["error"]["code"] == "service_unavailable"
+    assert len(svc.publisher.to(svc.settings.enrich_queue)) == 1  # the first failure is queued all the same
+    monkeypatch.setattr(svc.store, "create", real_create)
+    status, body, _ = post(svc, "azure-monitor", raw)
+    assert [(r["status"], r["occurrences"]) for r in body["results"]] == [("created", 1), ("created", 1)]
+    assert len(svc.publisher.to(svc.settings.enrich_queue)) == 2
