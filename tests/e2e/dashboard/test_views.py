@@ -21,6 +21,10 @@ def test_the_ticket_page_shows_what_failed_why_and_what_to_do(devhost, open_dash
     page = open_dashboard(f"#/tickets/{ticket_id}")
     page.wait_for_selector("#section-root-cause .root-cause")
     assert page.locator("h1").inner_text() == ticket["title"]
+    # What broke comes first, whole: the error (here the one fetched from the workspace) and its run.
+    assert page.locator("#section-failure pre.error-message").inner_text() == ticket["error_message"]
+    failure_facts = page.locator("#section-failure dl.facts").inner_text()
+    assert ticket["run_id"] in failure_facts and ticket["job"] in failure_facts and ticket["error_code"] in failure_facts
     assert page.locator("#section-root-cause .root-cause").inner_text() == ticket["rca"]["root_cause"]
     assert page.locator("#section-recommendations li").all_inner_texts() == ticket["rca"]["recommendations"]
 

@@ -7,7 +7,7 @@ import { formatDateTime, sourceLabel } from '../format.js';
 import { lastQueueHash } from '../router.js';
 import { errorPanel, heading, priorityBadge, statusBadge } from './common.js';
 import { createActions } from './ticket_actions.js';
-import { auditSection, evidenceSection, linksSection, occurrencesSection, recommendationsSection, rootCauseSection,
+import { auditSection, evidenceSection, failureSection, linksSection, occurrencesSection, recommendationsSection, rootCauseSection,
   similarSection } from './ticket_sections.js';
 import { openStepKeys, stepsSection } from './ticket_steps.js';
 
@@ -15,6 +15,8 @@ const REFRESH_DELAY_MS = 250; // several stage events often arrive together: fet
 
 // key, heading, what the section depends on (its signature), how to draw it.
 const SECTIONS = [
+  ['failure', 'What failed', (t) => [t.error_message, t.error_code, t.failure_type, t.pipeline, t.job, t.activity,
+    t.run_id, t.resource, t.cluster_id], failureSection, 'main'],
   ['root-cause', 'Root cause', (t) => t.rca, rootCauseSection, 'main'],
   ['recommendations', 'Recommendations', (t) => t.rca && t.rca.recommendations, recommendationsSection, 'main'],
   ['evidence', 'Evidence', (t) => t.rca && t.rca.evidence, evidenceSection, 'main'],

@@ -1,4 +1,4 @@
-// The ticket page's read-only sections: root cause, advice, evidence, links, occurrences, similar incidents, audit.
+// The ticket page's read-only sections: what failed, root cause, advice, evidence, links, occurrences, similar incidents, audit.
 
 import { el, externalLink } from '../dom.js';
 import { formatDateTime, formatPercent, humanize, parseTime } from '../format.js';
@@ -10,6 +10,17 @@ function facts(pairs) {
   const shown = pairs.filter(([, value]) => value !== null && value !== undefined && value !== '');
   return el('dl', { class: 'facts' }, shown.map(([label, value]) => [el('dt', { text: label }),
     el('dd', {}, value instanceof Node ? value : String(value))]));
+}
+
+/** The failure as reported and fetched: the error itself, whole, and what it belongs to. */
+export function failureSection(ticket) {
+  const where = ticket.pipeline ? ['Pipeline', ticket.pipeline] : ['Job', ticket.job];
+  return [ticket.error_message
+    ? el('pre', { class: 'error-message', tabindex: '0', 'aria-label': 'Error message', text: ticket.error_message })
+    : el('p', { class: 'muted', text: 'The alert carried no error message, and none was fetched yet.' }),
+  facts([['Error code', ticket.error_code], ['Failure type', ticket.failure_type], where,
+    [(ticket.source || '').startsWith('databricks') ? 'Task' : 'Activity', ticket.activity],
+    ['Run id', ticket.run_id], ['Resource', ticket.resource], ['Cluster', ticket.cluster_id]])];
 }
 
 export function rootCauseSection(ticket) {
