@@ -71,7 +71,8 @@ def _listen(port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
-            raise PortInUseError(f"port {port} is already in use (functions host); choose another with --port") from None
+            raise PortInUseError(f"port {port} is already in use (functions host); choose another with --port "
+                                "(or DEVHOST_PORT=<port>, e.g. for make run)") from None
         raise
     sock.listen(128)
     sock.setblocking(False)

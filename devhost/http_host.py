@@ -84,6 +84,7 @@ class HttpHost:
 
     def attach(self, app: web.Application) -> None:
         prefix = f"/{self.route_prefix}" if self.route_prefix else ""
+        app.router.add_get("/.auth/me", self._auth_me)
         app.router.add_route("*", prefix + "/{tail:.*}", self._dispatch)
         if self._web_root is not None:
             app.router.add_get("/{path:.*}", self._static)
@@ -115,6 +116,21 @@ class HttpHost:
         except Exception as exc:
             return error_response(500, "internal_error", f"function '{target.fn.name}' failed: {type(exc).__name__}")
         return self._to_aiohttp_response(result)
+
+    async def _auth_me(self, request: web.Request) -> web.Response:
+        """Static Web Apps' "who is signed in": the request's own principal, else the local user
+        devhost injects (none with DEVHOST_LOCAL_USER=none), so the dashboard knows the roles."""
+        principal: Any = None
+        supplied = request.headers.get("x-ms-client-principal")
+        if supplied:
+            try:
+                decoded = json.loads(base64.b64decode(supplied, validate=True))
+                principal = decoded if isinstance(decoded, dict) else None
+            except (ValueError, TypeError):
+                principal = None
+        elif self._inject_principal:
+            principal = LOCAL_PRINCIPAL
+        return web.json_response({"clientPrincipal": principal})
 
     def _authorized(self, request: web.Request) -> bool:
         if self._api_key is None:

@@ -20,7 +20,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1400, "height": 900}
-# Static Web Apps answers /.auth/me; devhost does not, and the page treats that 404 as "roles unknown".
+# The views that explain an unknown ticket or address load a 404 on purpose.
 EXPECTED_CONSOLE = re.compile(r"Failed to load resource: the server responded with a status of 404")
 
 

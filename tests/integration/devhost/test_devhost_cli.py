@@ -41,7 +41,8 @@ def test_a_port_in_use_is_a_one_line_error_and_exit_code_2() -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if "error" in line.lower()]
-    assert errors == [f"devhost: error: port {port} is already in use (functions host); choose another with --port"]
+    assert errors == [f"devhost: error: port {port} is already in use (functions host); choose another with --port "
+                      "(or DEVHOST_PORT=<port>, e.g. for make run)"]
 
 
 def test_an_unset_binding_setting_is_a_clear_startup_error(tmp_path: Path) -> None:

@@ -115,6 +115,17 @@ def test_a_local_principal_is_injected_unless_the_caller_sends_one(sample_host: 
     assert passed.json()["principal"] == mine
 
 
+def test_auth_me_names_who_is_signed_in_as_static_web_apps_does(sample_host: DevhostHandle) -> None:
+    local = requests.get(sample_host.url("/.auth/me"), timeout=10).json()["clientPrincipal"]
+    assert local["userDetails"] == "local-user" and "aiops-responder" in local["userRoles"]
+    mine = {"identityProvider": "aad", "userId": "u1", "userDetails": "ana@example.com", "userRoles": ["aiops-reader"]}
+    header = base64.b64encode(json.dumps(mine).encode()).decode()
+    assert requests.get(sample_host.url("/.auth/me"), headers={"x-ms-client-principal": header},
+                        timeout=10).json() == {"clientPrincipal": mine}
+    garbled = requests.get(sample_host.url("/.auth/me"), headers={"x-ms-client-principal": "%%%"}, timeout=10)
+    assert garbled.json() == {"clientPrincipal": None}  # not signed in
+
+
 def test_invocations_are_logged_with_name_duration_and_outcome(sample_host: DevhostHandle) -> None:
     requests.get(sample_host.url("/api/items/logged"), timeout=10)
     lines = [line for line in sample_host.output().splitlines() if "Functions.items_get" in line]
