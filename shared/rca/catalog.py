@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from shared.rca.catalog_entity import clean_quote, extract_entity, quote_around
 from shared.rca.catalog_load import Catalog, CatalogEntry, load_catalog
 from shared.rca.catalog_match import Match, match_evidence, prepare_texts
@@ -105,12 +107,35 @@ def _note(best: Match, matches: list[Match]) -> str | None:
     return f"alternative hypothesis: {other.entry.category.value} ({other.entry.id}, score {other.score:.2f})"
 
 
+_NAMED_EXCEPTION = re.compile(r"\b[A-Z][\w.$]*(?:Exception|Error)\b\s*:")
+
+
+def _only_a_wrapper(best: Match, texts: list[str]) -> bool:
+    """The winner is a wrapper code ("a task failed") while the text names its own, unknown exception."""
+    return best.entry.wrapper and best.text_index is None and any(_NAMED_EXCEPTION.search(t) for t in texts)
+
+
+SAME_CAUSE_MARGIN = 0.03
+
+
+def _most_specific(matches: list[Match]) -> Match:
+    """The winner, unless an entry of the same category scored within a hair of it by naming the
+    very error code (`[TABLE_OR_VIEW_NOT_FOUND]`) where the winner matched a general phrase: the
+    category stands either way, and the code's entry has the advice and docs for that platform."""
+    best = matches[0]
+    if best.via_code:
+        return best
+    return next((m for m in matches if m.via_code and m.entry.category == best.entry.category
+                 and m.score >= best.score - SAME_CAUSE_MARGIN), best)
+
+
 def classify(evidence: FailureEvidence, catalog: Catalog | None = None) -> RcaResult:
     """Always returns a result: the best catalog match, or a low-confidence best guess."""
     catalog = catalog or load_catalog()
     texts = prepare_texts(evidence)
-    matches = match_evidence(catalog, evidence)
-    best = matches[0] if matches else None
+    # A bare wrapper code says nothing when the text names its own, unknown, inner cause.
+    matches = [m for m in match_evidence(catalog, evidence) if not _only_a_wrapper(m, texts)]
+    best = _most_specific(matches) if matches else None
     entry = best.entry if best else _fallback(catalog, evidence.service)
     severity = apply_severity_floor(entry.severity, evidence.azure_severity)
     return RcaResult(

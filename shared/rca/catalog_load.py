@@ -47,6 +47,8 @@ class CatalogEntry:
     weight: float = DEFAULT_PATTERN_WEIGHT
     code_weight: float = DEFAULT_CODE_WEIGHT
     services: frozenset[str] = frozenset()
+    # A code that only says "something inside failed" (RUN_EXECUTION_ERROR): its entry names no cause.
+    wrapper: bool = False
     order: int = 0
 
     def applies_to(self, service: str) -> bool:
@@ -116,6 +118,7 @@ def _build_entry(raw: dict[str, Any], family: str, order: int,
         code_weight=float(raw.get("code_weight", CODE_PATTERN_WEIGHT if raw.get("code_patterns")
                                   else DEFAULT_CODE_WEIGHT)),
         services=frozenset(raw.get("services", ())),
+        wrapper=bool(raw.get("wrapper", False)),
         order=order,
     )
 

@@ -77,3 +77,7 @@ def test_unknown_addresses_and_tickets_explain_themselves(open_dashboard) -> Non
     page.goto("/#/tickets/T20000101-000000-FFFF")
     page.wait_for_selector("h1:text('Ticket not found')")
     assert "Could not load this ticket" in page.locator(".panel--error").inner_text()
+    page.goto("/#/?source=bogus")  # a bad filter in a shared link: say which, and what it accepts
+    page.wait_for_selector(".panel--error li")
+    problem = page.locator(".panel--error li").first.inner_text()
+    assert problem.startswith("source:") and "databricks_job" in problem

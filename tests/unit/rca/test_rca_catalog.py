@@ -75,6 +75,15 @@ def test_a_wrapper_is_classified_by_its_inner_cause() -> None:
     assert any("pyarrow_hotfix" in line for line in result.evidence)
 
 
+def test_a_bare_wrapper_code_steps_aside_for_an_exception_the_catalog_does_not_know() -> None:
+    wrapped = dict(service="databricks_job", error_code="RUN_EXECUTION_ERROR", termination_code="RUN_EXECUTION_ERROR")
+    unknown = classify(FailureEvidence(**wrapped, message="QuuxError: sprocket alignment lost on node 5"))
+    assert unknown.category == Category.CODE_ERROR and unknown.catalog_entry == "fallback.databricks_job"
+    # Without an inner cause the wrapper is all there is: a task of the run failed.
+    bare = classify(FailureEvidence(**wrapped, message="Workload failed, see run output for details"))
+    assert bare.category == Category.UPSTREAM_DEPENDENCY_FAILURE
+
+
 def test_termination_codes_on_failed_steps_are_used() -> None:
     evidence = FailureEvidence(service="databricks_job", failed_steps=[FailedStep(termination_code="MAX_CONCURRENT_RUNS_EXCEEDED")])
     assert classify(evidence).category == Category.THROTTLING_QUOTA
@@ -204,3 +213,11 @@ def test_a_huge_log_keeps_head_and_tail() -> None:
     head = classify(FailureEvidence(service="databricks_job", message="java.lang.OutOfMemoryError: Java heap space\n" + noise))
     tail = classify(FailureEvidence(service="databricks_job", message=noise + "java.lang.OutOfMemoryError: Java heap space"))
     assert head.category == tail.category == Category.OUT_OF_MEMORY
+
+
+def test_a_spark_error_class_in_the_message_brings_that_platforms_advice_and_docs() -> None:
+    result = classify(FailureEvidence(service="databricks_job", message="AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] "
+                                      "The table or view `raw`.`sales_2025_06_02` cannot be found."))
+    assert result.category == Category.SOURCE_NOT_FOUND and result.catalog_entry == "delta.not_found"
+    assert "databricks" in (result.documentation_url or "")
+    assert not any("linked service" in r for r in result.recommendations)

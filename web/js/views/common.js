@@ -26,6 +26,9 @@ export function errorPanel(error, { action = 'load this page' } = {}) {
     panel.append(el('p', { text: `Your account lacks the ${READER_ROLE} role needed to ${action}. Ask an admin to assign it.` }));
   } else {
     panel.append(el('p', { text: `Could not ${action}: ${error.message || 'unexpected error'}` }));
+    // The API says which field was wrong and what it accepts (a bad filter in a shared link, say).
+    const problems = (error.details || []).filter((d) => d && d.field && d.problem);
+    if (problems.length) panel.append(el('ul', {}, problems.map((d) => el('li', { text: `${d.field}: ${d.problem}` }))));
     if (error.code && error.code !== 'network_error') panel.append(el('p', { class: 'muted', text: `Error code: ${error.code}` }));
   }
   return panel;
