@@ -51,6 +51,10 @@ REPRESENTATIVE = [
      Category.TIMEOUT),
     ("adf", "DF-Executor-InternalServerError", "Failed to execute dataflow with internal server error, please retry later.", Category.PLATFORM_TRANSIENT),
     ("databricks_cluster", "CLOUD_PROVIDER_SHUTDOWN", "The instance that hosted the Spark driver was terminated by the cloud provider.", Category.PLATFORM_TRANSIENT),
+    # Type conversion is a schema mismatch; a Python TypeError in the job's own code is a code error.
+    ("adf", "2200", "ErrorCode=TypeConversionFailure,Exception occurred when converting value 'n/a' for column name "
+     "'qty' from type 'String' (precision:, scale:) to type 'Int32' (precision:0, scale:0).", Category.SCHEMA_MISMATCH),
+    ("databricks_job", None, "TypeError: unsupported operand type(s) for -: 'str' and 'int'", Category.CODE_ERROR),
 ]
 
 
