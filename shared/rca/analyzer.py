@@ -57,7 +57,16 @@ def merge_reply(hypothesis: RcaResult, refinement: Any, texts: list[str]) -> Rca
     if destructive:
         notes.append(f"dropped {destructive} destructive recommendation(s)")
     if reply.severity != most_urgent(reply.severity, hypothesis.severity):
-        notes.append(f"severity kept at {hypothesis.severity.value} (model said {reply.severity.value})")
+        # "at least": the alert's own Azure severity may raise it further on the way out.
+        notes.append(f"severity kept at least {hypothesis.severity.value} (model said {reply.severity.value})")
+    if destructive and not recommendations:
+        # Nothing but harmful advice (a prompt injection, or a model gone wrong): trust none of the
+        # reply, or the ticket would pair the model's category with the catalog's advice.
+        return hypothesis.model_copy(update={
+            "source": RcaSource.FALLBACK, "model": refinement.model, "tokens": dict(refinement.tokens),
+            "llm_called": True,
+            "note": "; ".join(filter(None, ["catalog result used: every recommendation in Gemini's reply was "
+                                             "destructive, so none of the reply was kept", hypothesis.note]))})
     return hypothesis.model_copy(update={
         "category": reply.category,
         "error_type": plain_text(reply.error_type, 120) or hypothesis.error_type,
@@ -72,6 +81,7 @@ def merge_reply(hypothesis: RcaResult, refinement: Any, texts: list[str]) -> Rca
         "source": RcaSource.LLM,
         "model": refinement.model,
         "tokens": dict(refinement.tokens),
+        "llm_called": True,
         "note": "; ".join(notes) or None,
     })
 
@@ -124,7 +134,8 @@ class Analyzer:
             fallback = hypothesis.model_copy(update={
                 "source": RcaSource.FALLBACK,
                 "note": "; ".join(filter(None, [f"catalog result used: {exc.reason}", hypothesis.note])),
-                "tokens": dict(exc.tokens), "model": getattr(self.refiner, "model", None)})
+                "tokens": dict(exc.tokens), "model": getattr(self.refiner, "model", None),
+                "llm_called": exc.called})
             return apply_floor(fallback, evidence.azure_severity)
         self._count("llm_calls")
         result = merge_reply(hypothesis, refinement, evidence.texts())
@@ -147,7 +158,7 @@ class Analyzer:
         if found.source == RcaSource.CATALOG and self.refiner is not None:
             return None  # cached before Gemini was configured: worth refining now
         return found.model_copy(update={
-            "source": RcaSource.CACHE, "tokens": {},
+            "source": RcaSource.CACHE, "tokens": {}, "llm_called": False,
             "note": f"reused the {found.source.value} analysis cached at {cached_at:%Y-%m-%dT%H:%M:%SZ}"})
 
     def _store(self, fingerprint: str | None, result: RcaResult) -> None:

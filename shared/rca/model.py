@@ -67,6 +67,7 @@ class RcaResult(BaseModel):
     catalog_entry: str | None = None  # id of the catalog entry that matched, if any
     model: str | None = None
     tokens: dict[str, int] = Field(default_factory=dict)  # prompt / output / total
+    llm_called: bool = False  # this analysis asked Gemini (its answer used or not): one LLM call
     fingerprint: str | None = None
     note: str | None = None  # e.g. why the LLM result was not used
     cached_at: datetime | None = None  # when this analysis was stored in the RCA cache (TTL check)

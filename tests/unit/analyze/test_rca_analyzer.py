@@ -101,7 +101,7 @@ def test_llm_cannot_lower_severity_below_the_catalog():
         evidence("java.lang.OutOfMemoryError: Java heap space", azure_severity="Sev3"))
     assert result.category == Category.OUT_OF_MEMORY
     assert (result.severity, result.priority) == (Severity.HIGH, "P2")
-    assert "severity kept at High" in result.note
+    assert "severity kept at least High" in result.note
 
 
 def test_llm_may_raise_severity():
@@ -119,6 +119,15 @@ def test_reply_is_sanitized_before_it_reaches_the_ticket():
     assert result.auto_heal_possible is False  # a missing file is not fixed by a re-run
     assert len(result.error_type) == 120
     assert "evidence" in result.note and "destructive" in result.note
+
+
+def test_a_reply_of_nothing_but_destructive_advice_is_not_trusted_at_all():
+    injected = llm_fields(category="data_quality", severity="Low",
+                          recommendations=["Drop the table sales and recreate it", "Delete all data in the raw container"])
+    result = make(ScriptedRefiner(injected))[0](evidence("java.lang.OutOfMemoryError: Java heap space"))
+    assert result.source == RcaSource.FALLBACK and result.category == Category.OUT_OF_MEMORY  # the catalog's view
+    assert result.llm_called and "destructive" in result.note
+    assert not any("drop" in r.lower() or "delete" in r.lower() for r in result.recommendations)
 
 
 def test_cache_outage_does_not_fail_the_analysis():

@@ -64,3 +64,15 @@ def test_a_breach_stays_counted_after_the_ticket_is_resolved_and_reopened():
     summary = summary_for({}, svc)
     assert summary["sla"] == {"met": 1, "breached": 1, "pending": 0, "compliance": 0.5}
     assert summary["breaches"] == 1
+
+
+def test_llm_calls_count_every_analysis_that_asked_gemini_so_calls_and_tokens_agree():
+    svc = fake_services()
+    answered = RcaResult(category=Category.TIMEOUT, error_type="T", root_cause="r", source=RcaSource.LLM,
+                         tokens={"total": 100}, llm_called=True)
+    unusable = RcaResult(category=Category.TIMEOUT, error_type="T", root_cause="r", source=RcaSource.FALLBACK,
+                         tokens={"total": 40}, llm_called=True)  # Gemini answered, the reply was not usable
+    circuit_open = RcaResult(category=Category.TIMEOUT, error_type="T", root_cause="r", source=RcaSource.FALLBACK)
+    for n, rca in enumerate((answered, unusable, circuit_open)):
+        stored_ticket(svc, n, rca=rca)
+    assert summary_for({}, svc)["llm"] == {"calls": 2, "tokens": 140}
