@@ -50,6 +50,10 @@ def evidence_fingerprint(evidence: FailureEvidence) -> str:
     code = next((c for s in evidence.failed_steps for c in (s.error_code, s.termination_code) if c), None)
     code = code or evidence.error_code or evidence.termination_code or evidence.cluster_termination_code
     step = next((s for s in evidence.failed_steps if s.error_message or s.error_trace), None)
+    if step is None and not code and not (evidence.message or "").strip():
+        # Nothing says what failed: only the same pipeline or job failing silently is "similar",
+        # not every silent failure of the service.
+        return fingerprint(evidence.service, None, f"no error reported: {evidence.subject or '-'}")
     if step is None:
         return fingerprint(evidence.service, code, evidence.message)
     parts = [step.error_message or "", (step.error_trace or "")[:TRACE_HEAD_CHARS]]

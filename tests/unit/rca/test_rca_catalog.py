@@ -225,3 +225,8 @@ def test_a_spark_error_class_in_the_message_brings_that_platforms_advice_and_doc
     assert result.category == Category.SOURCE_NOT_FOUND and result.catalog_entry == "delta.not_found"
     assert "databricks" in (result.documentation_url or "")
     assert not any("linked service" in r for r in result.recommendations)
+
+
+def test_failures_that_report_no_error_are_similar_only_within_one_pipeline() -> None:
+    silent = [classify(FailureEvidence(service="adf", subject=name)).fingerprint for name in ("PL_A", "PL_A", "PL_B")]
+    assert silent[0] == silent[1] != silent[2]
