@@ -22,6 +22,7 @@ from devhost.components import (
     start_azurite_if_needed,
     start_servicebus_if_needed,
 )
+from devhost.demo_estate import DemoEstate, start_demo_estate
 from devhost.environment import apply_defaults, configure_logging, load_local_settings, read_host_json
 from devhost.host import HostPlan, HostStartError, serve
 from devhost.processes import ChildProcessError_
@@ -94,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
     project_root = Path.cwd()
     preset = frozenset(os.environ)
     components = Components()
+    estate = DemoEstate()
     sock: socket.socket | None = None
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
@@ -112,6 +114,9 @@ def run(args: argparse.Namespace) -> int:
         for problem in problems:
             log.error("not hosting: %s", problem)
         start_servicebus_if_needed(request, components, declared_queues(functions))
+        if args.demo:
+            estate = start_demo_estate(preset)
+            components.lines.update(estate.lines)
         signalr_connection = ensure_signalr_setting(request)
         _reset_cached_app_settings()
         web_root = args.web_root if args.web_root.is_dir() else None
@@ -131,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        estate.stop()
         components.stop()
         if sock is not None:
             sock.close()
