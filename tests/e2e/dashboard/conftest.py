@@ -102,7 +102,8 @@ def open_dashboard(browser: Any, devhost: DevhostHandle) -> Iterator[Callable[..
     problems: list[PageProblems] = []
 
     def open_page(hash: str = "#/", wait_live: bool = True, **options: Any) -> Any:
-        context = browser.new_context(base_url=devhost.base_url, viewport=VIEWPORT, accept_downloads=True, **options)
+        options.setdefault("viewport", VIEWPORT)
+        context = browser.new_context(base_url=devhost.base_url, accept_downloads=True, **options)
         contexts.append(context)
         page = context.new_page()
         watcher = PageProblems()

@@ -114,3 +114,17 @@ def test_after_the_signalr_endpoint_restarts_the_page_reconnects_and_catches_up(
     after = post_alert(devhost, databricks_failure(unique("after-reconnect")))
     row(page, after).wait_for(timeout=2000)  # and live events flow again
     assert queue_ids(page)[:2] == [after, missed]
+
+
+def test_on_a_phone_the_queue_is_cards_that_fit_the_screen(devhost, open_dashboard) -> None:
+    ticket_id = post_alert(devhost, databricks_failure(unique("phone")))
+    page = open_dashboard("#/", viewport={"width": 375, "height": 800}, is_mobile=True)
+    wait_queue_loaded(page)
+    page.wait_for_selector(f"tr[data-id='{ticket_id}']")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # nothing scrolls sideways
+    card = row(page, ticket_id)
+    title = card.locator("a.ticket-link")
+    box, card_box = title.bounding_box(), card.bounding_box()
+    assert box and card_box and box["x"] >= card_box["x"] and box["x"] + box["width"] <= card_box["x"] + card_box["width"] + 1
+    assert title.inner_text() and box["y"] <= card.locator("td[data-col=priority]").bounding_box()["y"]  # title first
+    screenshot(page, "queue-phone")

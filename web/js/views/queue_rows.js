@@ -56,7 +56,8 @@ function fillCell(td, column, ticket, ctx) {
 export function createRow(ticket, ctx) {
   const tr = el('tr', { dataset: { id: ticket.id, priority: ticket.priority || '' } });
   for (const column of COLUMNS) {
-    const td = el('td', { class: column.numeric ? 'numeric' : null, dataset: { col: column.key } });
+    // data-label names the column where a narrow screen shows rows as cards (views.css).
+    const td = el('td', { class: column.numeric ? 'numeric' : null, dataset: { col: column.key, label: column.label } });
     fillCell(td, column, ticket, ctx);
     tr.append(td);
   }
