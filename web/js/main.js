@@ -1,5 +1,6 @@
 // Entry point: routes hash changes to views, keeps one SignalR connection and one clock for the whole page.
 
+import { listTickets } from './api.js';
 import { startClock } from './clock.js';
 import { connectLive } from './live.js';
 import { parseHash } from './router.js';
@@ -18,6 +19,8 @@ const CONNECTION_LABELS = { connecting: 'Connecting…', live: 'Live', reconnect
 
 const main = document.getElementById('main');
 let current = null; // { name, view }
+let downSince = null; // wall-clock ms when the live connection dropped (null while live)
+const CATCH_UP_SKEW_MS = 5000; // server and browser clocks differ a little
 
 function highlightNav(viewName) {
   for (const link of document.querySelectorAll('[data-nav]')) {
@@ -39,6 +42,7 @@ function route({ initial = false } = {}) {
 }
 
 function showConnection(state, detail = {}) {
+  if (state !== 'live' && state !== 'connecting' && downSince === null) downSince = Date.now();
   const indicator = document.getElementById('connection');
   indicator.dataset.state = state;
   let label = CONNECTION_LABELS[state] || state;
@@ -60,7 +64,23 @@ function onTicket(summary) {
   if (current && current.view.onTicket) current.view.onTicket(summary);
 }
 
+/** A P1/P2 that arrived while the connection was down gets its toast too (its live event was lost). */
+async function announceMissed(since) {
+  try {
+    const page = await listTickets({ status: 'open', priority: 'P1,P2', limit: 20 });
+    for (const summary of page.items || []) {
+      if (Date.parse(summary.created_at) >= since - CATCH_UP_SKEW_MS) noticeUrgent({ ...summary, change: 'created' });
+    }
+  } catch {
+    // the view's own resync reports trouble; a missed toast is not worth a second error
+  }
+}
+
 function onResync(liveSince) {
+  if (downSince !== null) {
+    announceMissed(downSince);
+    downSince = null;
+  }
   if (current && current.view.onResync) current.view.onResync(liveSince);
 }
 

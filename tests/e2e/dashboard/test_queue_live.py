@@ -108,12 +108,17 @@ def test_after_the_signalr_endpoint_restarts_the_page_reconnects_and_catches_up(
     page.wait_for_selector("#connection:not([data-state=live])", timeout=3000)
     assert devhost.signalr_connections() == 0  # so the event below reaches nobody
     missed = post_alert(devhost, databricks_failure(unique("while-offline")))
+    urgent_pipeline = unique("PL_Urgent_Offline")
+    urgent = post_alert(devhost, adf_failure_sev1(urgent_pipeline))  # a P1/P2 whose live event is lost
 
     page.wait_for_selector("#connection[data-state=live]", timeout=15_000)
     row(page, missed).wait_for(timeout=5000)
+    toast = page.locator("#toasts .toast", has_text=urgent_pipeline)
+    toast.wait_for(timeout=5000)  # announced on catch-up all the same
+    assert toast.locator("a").get_attribute("href") == f"#/tickets/{urgent}"
     after = post_alert(devhost, databricks_failure(unique("after-reconnect")))
     row(page, after).wait_for(timeout=2000)  # and live events flow again
-    assert queue_ids(page)[:2] == [after, missed]
+    assert queue_ids(page)[:3] == [after, urgent, missed]
 
 
 def test_on_a_phone_the_queue_is_cards_that_fit_the_screen(devhost, open_dashboard) -> None:
