@@ -105,7 +105,7 @@ export function lineChart({ title, points, format = String }) {
 export function horizontalBars({ title, rows, format = String, valueName = 'Value' }) {
   if (!rows.length) return emptyNote(title);
   const rowHeight = 26;
-  const plot = { left: 200, width: WIDTH - 270 };
+  const plot = { left: 250, width: WIDTH - 320 }; // room for a 30-character label at the chart font
   const max = Math.max(...rows.map((r) => r.value), 1);
   const graphic = svg('svg', { viewBox: `0 0 ${WIDTH} ${rows.length * rowHeight + 6}`, class: 'chart-svg' },
     rows.map((row, i) => {
