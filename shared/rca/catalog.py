@@ -119,18 +119,29 @@ def _only_a_wrapper(best: Match, texts: list[str]) -> bool:
     return best.entry.wrapper and best.text_index is None and any(_NAMED_EXCEPTION.search(t) for t in texts)
 
 
+def _affected(best: Match | None, texts: list[str]) -> str | None:
+    """The object named where the cause was recognised; another failed step's objects are its own."""
+    if best is not None and best.text_index is not None:
+        named = extract_entity([texts[best.text_index]])
+        if named:
+            return named
+    return extract_entity(texts)
+
+
 SAME_CAUSE_MARGIN = 0.03
 
 
-def _most_specific(matches: list[Match]) -> Match:
+def _most_specific(matches: list[Match], texts: list[str]) -> Match:
     """The winner, unless an entry of the same category scored within a hair of it by naming the
-    very error code (`[TABLE_OR_VIEW_NOT_FOUND]`) where the winner matched a general phrase: the
-    category stands either way, and the code's entry has the advice and docs for that platform."""
+    error code (`[TABLE_OR_VIEW_NOT_FOUND]`) written in the very text the winner's general phrase
+    matched: the category stands either way, and the code's entry has that platform's advice and
+    docs. A code from another failed step is another failure's, and changes nothing."""
     best = matches[0]
-    if best.via_code:
+    if best.via_code or best.text_index is None:
         return best
+    text = texts[best.text_index].lower()
     return next((m for m in matches if m.via_code and m.entry.category == best.entry.category
-                 and m.score >= best.score - SAME_CAUSE_MARGIN), best)
+                 and m.score >= best.score - SAME_CAUSE_MARGIN and m.via_code.lower() in text), best)
 
 
 def classify(evidence: FailureEvidence, catalog: Catalog | None = None) -> RcaResult:
@@ -139,14 +150,14 @@ def classify(evidence: FailureEvidence, catalog: Catalog | None = None) -> RcaRe
     texts = prepare_texts(evidence)
     # A bare wrapper code says nothing when the text names its own, unknown, inner cause.
     matches = [m for m in match_evidence(catalog, evidence) if not _only_a_wrapper(m, texts)]
-    best = _most_specific(matches) if matches else None
+    best = _most_specific(matches, texts) if matches else None
     entry = best.entry if best else _fallback(catalog, evidence.service)
     severity = apply_severity_floor(entry.severity, evidence.azure_severity)
     return RcaResult(
         category=entry.category,
         error_type=_error_type(best, entry),
         root_cause=entry.root_cause,
-        affected_entity=extract_entity(texts),
+        affected_entity=_affected(best, texts),
         severity=severity,
         priority=severity_to_priority(severity),
         confidence=_confidence(best, matches) if best else FALLBACK_CONFIDENCE,

@@ -230,3 +230,14 @@ def test_a_spark_error_class_in_the_message_brings_that_platforms_advice_and_doc
 def test_failures_that_report_no_error_are_similar_only_within_one_pipeline() -> None:
     silent = [classify(FailureEvidence(service="adf", subject=name)).fingerprint for name in ("PL_A", "PL_A", "PL_B")]
     assert silent[0] == silent[1] != silent[2]
+
+
+def test_another_failed_steps_error_code_and_objects_do_not_take_over_the_tickets_own_step() -> None:
+    copy = ("ErrorCode=UserErrorSourceBlobNotExists,'Type=Microsoft.DataTransfer.Common.Shared.HybridDeliveryException,"
+            "Message=The required Blob is missing. ContainerName: raw, path: sales/2025/06/02/sales.csv.'")
+    notebook = "AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] The table or view `raw`.`sales_2025_06_02` cannot be found."
+    result = classify(FailureEvidence(service="adf", error_code="2200", message=copy, failed_steps=[
+        FailedStep(name="Copy_Sales_From_Blob", kind="Copy", error_code="2200", error_message=copy),
+        FailedStep(name="NB_Transform_Sales", kind="DatabricksNotebook", error_code="3204", error_message=notebook)]))
+    assert result.category == Category.SOURCE_NOT_FOUND
+    assert result.catalog_entry != "delta.not_found" and result.affected_entity == "raw"
