@@ -65,12 +65,15 @@ def handle_alert_request(kind: str, raw: bytes, svc: Services | None = None,
         error = exc if isinstance(exc, ApiError) else unavailable(exc)
         status = error.status
         _archive(svc, kind, raw, request_id, status, result)
+    # Every reply names the archived body it stands for, so any of them can be replayed by id.
+    headers = {"x-request-id": request_id}
     if error is not None:
         if status == 503:
             _await_retry(svc, result)
         log.info("alert rejected: %s", error.code, extra={"stage": "ingest", "request_id": request_id})
-        return error.response(), result.outcome
-    headers = {"x-request-id": request_id}
+        response = error.response()
+        response.headers.update(headers)
+        return response, result.outcome
     return json_response(202, {"results": result.results}, headers), result.outcome
 
 

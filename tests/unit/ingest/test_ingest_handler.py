@@ -340,3 +340,11 @@ def test_storage_failing_part_way_keeps_the_earlier_failures_and_the_retry_resum
     status, body, _ = post(svc, "azure-monitor", raw)
     assert [(r["status"], r["occurrences"]) for r in body["results"]] == [("created", 1), ("created", 1)]
     assert len(svc.publisher.to(svc.settings.enrich_queue)) == 2
+
+
+def test_every_reply_names_the_archived_request_so_a_rejected_body_can_be_replayed_by_id():
+    svc = fake_services()
+    for raw in (b"not json", b"{}", sample("databricks_webhook/derived_job_run_failure_realistic.json")):
+        response, _ = handle_alert_request("databricks", raw, svc)
+        request_id = response.headers["x-request-id"]
+        assert [n for n in svc.archive.blobs if n.endswith(f"/{request_id}.json")], (response.status, request_id)
