@@ -76,10 +76,13 @@ def parse_json(raw: bytes) -> Any:
         return json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ApiError(400, "invalid_json", f"request body is not JSON: {exc}") from None
+    # Well-formed JSON beyond what any alert needs is JSON that is not a usable alert: a 422.
     except RecursionError:
-        raise ApiError(400, "invalid_json", "request body is nested too deeply") from None
-    except ValueError as exc:  # e.g. an integer literal past Python's 4,300-digit conversion limit
-        raise ApiError(400, "invalid_json", f"request body is not usable JSON: {exc}") from None
+        raise ApiError(422, "unusable_json", "the JSON is nested too deeply to be an alert",
+                       [{"field": "$", "problem": "nested too deeply"}]) from None
+    except ValueError as exc:  # an integer literal past Python's 4,300-digit conversion limit
+        raise ApiError(422, "unusable_json", "the JSON holds a number too long to be an alert field",
+                       [{"field": "$", "problem": str(exc)[:200]}]) from None
 
 
 def ingest_payload(payload: Any, extract: Extractor, svc: Services, delivery: str | None = None) -> IngestResult:

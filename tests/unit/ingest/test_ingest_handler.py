@@ -236,13 +236,14 @@ def test_priority_starts_at_least_as_urgent_as_the_azure_severity(sev, priority)
     assert (ticket.sla_due_at - ticket.created_at).total_seconds() == svc.settings.sla_seconds(priority)
 
 
-def test_an_integer_too_long_to_convert_is_a_400_and_the_body_is_archived():
+def test_json_past_the_parsers_limits_is_a_422_and_the_body_is_archived():
     svc = fake_services()
     for kind, body in (("azure-monitor", b'{"schemaId": "azureMonitorCommonAlertSchema", "x": ' + b"9" * 5000 + b"}"),
-                       ("databricks", b'{"event_type": "jobs.on_failure", "run": {"run_id": ' + b"7" * 4400 + b"}}")):
+                       ("databricks", b'{"event_type": "jobs.on_failure", "run": {"run_id": ' + b"7" * 4400 + b"}}"),
+                       ("databricks", b"[" * 5000 + b"]" * 5000)):  # well-formed, but no alert is that deep
         status, body_json, _ = post(svc, kind, body)
-        assert status == 400 and body_json["error"]["code"] == "invalid_json"
-    assert len(svc.archive.blobs) == 2
+        assert status == 422 and body_json["error"]["code"] == "unusable_json" and body_json["error"]["details"]
+    assert len(svc.archive.blobs) == 3
 
 
 def test_an_unexpected_error_is_archived_for_replay_before_the_500(monkeypatch):
