@@ -19,8 +19,6 @@ from typing import Any
 __all__ = ["DemoEstate", "start_demo_estate"]
 
 log = logging.getLogger("devhost.demo")
-# What the app sends as the bearer token to an ARM_BASE_URL on 127.0.0.1 when ARM_TOKEN is unset.
-LOCAL_ARM_TOKEN = "local-development-token"
 
 
 @dataclass
@@ -37,6 +35,8 @@ class DemoEstate:
 def start_demo_estate(preset: frozenset[str]) -> DemoEstate:
     """Start the stand-ins the environment does not already point elsewhere, and set their settings."""
     estate = DemoEstate()
+    from shared.integrations import LOCAL_ARM_TOKEN  # what the app sends to a local ARM
+
     try:
         from tests.fakes_http.arm_server import ArmServer
         from tests.fakes_http.databricks_server import DatabricksServer

@@ -88,15 +88,20 @@ def _await_retry(svc: Services, result: IngestResult) -> None:
     if not delivery:
         return
     for entry in result.results:
-        if entry.get("ticket_id") and entry["status"] in ("created", "duplicate"):
-            def note(ticket: Ticket, status: str = entry["status"]) -> None:
-                ticket.retried_deliveries[delivery] = status
-                while len(ticket.retried_deliveries) > MAX_RETRIED_DELIVERIES:
-                    ticket.retried_deliveries.pop(next(iter(ticket.retried_deliveries)))
-            try:
-                svc.store.mutate(entry["ticket_id"], note)
-            except Exception:  # storage down as well: the retry may count this one twice
-                log.warning("could not note the delivery for its retry", extra={"ticket_id": entry["ticket_id"]})
+        if not entry.get("ticket_id") or entry["status"] not in ("created", "duplicate"):
+            continue
+        try:
+            svc.store.mutate(entry["ticket_id"], _noting(delivery, entry["status"]))
+        except Exception:  # storage down as well: the retry may count this one twice
+            log.warning("could not note the delivery for its retry", extra={"ticket_id": entry["ticket_id"]})
+
+
+def _noting(delivery: str, status: str) -> Callable[[Ticket], None]:
+    def note(ticket: Ticket) -> None:
+        ticket.retried_deliveries[delivery] = status
+        while len(ticket.retried_deliveries) > MAX_RETRIED_DELIVERIES:  # oldest first out
+            ticket.retried_deliveries.pop(next(iter(ticket.retried_deliveries)))
+    return note
 
 
 def _archive(svc: Services, kind: str, raw: bytes, request_id: str, status: int, result: IngestResult) -> None:

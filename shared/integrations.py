@@ -8,10 +8,12 @@ from urllib.parse import urlsplit
 
 from shared.config import PUBLIC_ARM, Settings
 
-__all__ = ["build_all", "status", "build_analyzer_for"]
+__all__ = ["build_all", "status", "build_analyzer_for", "LOCAL_ARM_TOKEN"]
 
 log = logging.getLogger(__name__)
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+# The bearer token sent to an ARM_BASE_URL on this machine (a local fake) when ARM_TOKEN is unset.
+LOCAL_ARM_TOKEN = "local-development-token"
 
 
 def status(settings: Settings) -> dict[str, str]:
@@ -31,7 +33,7 @@ def _adf(settings: Settings) -> Any:
     from shared.enrich.adf import build_adf
     from shared.enrich.tokens import static_token
 
-    token = settings.arm_token or ("local-development-token" if _arm_is_local(settings) else None)
+    token = settings.arm_token or (LOCAL_ARM_TOKEN if _arm_is_local(settings) else None)
     if token:  # a local fake ARM (tests, devhost) or an explicit token
         return build_adf(settings, token_provider=static_token(token))
     from shared.adapters.storage_clients import azure_credential

@@ -129,9 +129,6 @@ class RcaCache(Protocol):
 
 
 class SeenEvents(Protocol):
-    def seen(self, namespace: str, event_id: str) -> bool:
-        """Whether the event id was recorded (a read)."""
-
     def first_time(self, namespace: str, event_id: str) -> bool:
         """Atomically record an event id; True only the first time (webhook redelivery guard)."""
 

@@ -55,7 +55,8 @@ def summarize(every: list[TicketFacts], days: int) -> dict[str, Any]:
             seconds = (t.resolved_at - t.created_at).total_seconds()
             resolve_by_day[f"{t.resolved_at:%Y-%m-%d}"].append(seconds)
             team["resolve"].append(seconds)
-        # Every analysis that asked Gemini, its answer used or not, so calls and tokens agree.
+        # Every analysis that asked Gemini, its answer used or not, so calls and tokens agree (rows
+        # written before the llm_called column existed still say it through their rca_source).
         llm_calls += 1 if t.llm_called or t.rca_source == "llm" else 0
         llm_tokens += t.llm_tokens
         team["llm_tokens"] += t.llm_tokens

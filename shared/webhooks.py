@@ -88,8 +88,6 @@ def handle_jira(body: bytes, headers: Mapping[str, str], svc: Services) -> tuple
     if not isinstance(payload, dict):
         raise ApiError(422, "invalid_payload", "a Jira webhook body is a JSON object")
     delivery = _header(headers, "X-Atlassian-Webhook-Identifier")
-    if delivery and svc.seen_events.seen("jira", delivery):
-        return json_response(200, {"status": "duplicate"}), Outcome()
     items = _obj(payload.get("changelog")).get("items")
     items = items if isinstance(items, list) else []
     status_item = next((i for i in items if isinstance(i, dict) and
@@ -104,7 +102,8 @@ def handle_jira(body: bytes, headers: Mapping[str, str], svc: Services) -> tuple
         return json_response(200, {"status": "ignored", "reason": reason}), Outcome()
     user = _obj(payload.get("user"))
     actor = f"jira:{str(user.get('displayName') or user.get('accountId') or 'unknown')[:100]}"
-    # Claimed before applying, atomically: of deliveries arriving together only one applies.
+    # Claimed before applying, atomically: a redelivery, or one of several arriving together, finds
+    # the claim and applies nothing.
     if delivery and not svc.seen_events.first_time("jira", delivery):
         return json_response(200, {"status": "duplicate"}), Outcome()
     try:

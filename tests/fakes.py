@@ -177,9 +177,6 @@ class FakeSeenEvents:
     def __init__(self) -> None:
         self.seen_ids: set[tuple[str, str]] = set()
 
-    def seen(self, namespace: str, event_id: str) -> bool:
-        return (namespace, event_id) in self.seen_ids
-
     def first_time(self, namespace: str, event_id: str) -> bool:
         key = (namespace, event_id)
         if key in self.seen_ids:

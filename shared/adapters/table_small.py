@@ -39,15 +39,6 @@ class TableSeenEvents:
     def __init__(self, service: Any, prefix: str = "") -> None:
         self._table = service.get_table_client(prefix + SEEN_EVENTS)
 
-    def seen(self, namespace: str, event_id: str) -> bool:
-        from azure.core.exceptions import ResourceNotFoundError
-
-        try:
-            self._table.get_entity(safe_key(namespace), hashlib.sha256(event_id.encode()).hexdigest())
-            return True
-        except ResourceNotFoundError:
-            return False
-
     def first_time(self, namespace: str, event_id: str) -> bool:
         from azure.core.exceptions import ResourceExistsError
 
